@@ -1,0 +1,39 @@
+"""Profiles: named parameter sets (DESIGN.md, "Profiles and parameters").
+
+A profile is data, not a code path: each claim's `setup` maps a profile name to its parameters
+(sizes, steps, seeds, optimiser, tolerances), and this module names the profiles and what they share
+(the torch thread count every task fixes, so that its numbers do not depend on where it runs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    torch_threads: int
+
+
+PROFILES: dict[str, Profile] = {
+    "quick": Profile(
+        name="quick",
+        description="small nets, few seeds: the whole catalogue within 10 minutes on 2 cores, "
+        "the same verdicts for the same reasons as the paper profile",
+        torch_threads=2,
+    ),
+    "paper": Profile(
+        name="paper",
+        description="the published sizes, step counts and seed counts (the profile to scale out)",
+        torch_threads=2,
+    ),
+}
+
+
+def profile(name: str) -> Profile:
+    """The profile called `name`, or ValueError naming the valid ones."""
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}")
+    return PROFILES[name]

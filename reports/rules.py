@@ -1,0 +1,212 @@
+"""The four rules a claim states its prediction with (DESIGN.md, "The claim").
+
+Each rule checks one seed's numbers (prediction and measurement rows of that seed, plus the rows that
+hold for all seeds) and returns a `Check`: whether the prediction holds, a margin and a detail line.
+The margin is positive when the prediction holds and negative when it fails:
+
+- `Bound`: measured ≤ bound (or ≥ with `above=True`) at every x; margin = the worst relative slack
+  (bound - measured) / |bound| (1 - max ratio for a positive bound);
+- `Rate`: a fitted exponent or rate against the predicted one; margin = 1 - |fitted - predicted| /
+  tolerance (the fraction of the tolerance left);
+- `Order`: Spearman's rank correlation ρ of value against x, at least (or at most) a threshold;
+  margin = ρ - threshold (threshold - ρ for `at_least=False`); ρ = 0 when all values tie;
+- `Equality`: |measured - predicted| ≤ atol + rtol |predicted| at every x; margin = 1 - the largest
+  error as a fraction of its tolerance.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from reports.claim import ALL_SEEDS
+
+
+class MissingQuantity(KeyError):
+    """A rule asked for a quantity that neither the prediction nor the measurement holds."""
+
+
+class NonFinite(ValueError):
+    """A quantity a rule needs holds NaN or inf: the seed's outcome is undetermined."""
+
+
+@dataclass(frozen=True)
+class Check:
+    holds: bool
+    margin: float
+    detail: str
+
+
+class SeedValues:
+    """The rows of one seed (and the seed-independent rows), looked up by quantity name."""
+
+    def __init__(self, table: pd.DataFrame, seed: int) -> None:
+        rows = table[(table["seed"] == seed) | (table["seed"] == ALL_SEEDS)]
+        self._groups = {name: group for name, group in rows.groupby("quantity", sort=False)}
+        self.seed = seed
+
+    def curve(self, quantity: str) -> tuple[np.ndarray, np.ndarray]:
+        """(x, value) of a quantity, sorted by x; raises MissingQuantity or NonFinite."""
+        if quantity not in self._groups:
+            raise MissingQuantity(quantity)
+        group = self._groups[quantity].sort_values("x", kind="stable")
+        values = group["value"].to_numpy(dtype=float)
+        if values.size == 0:
+            raise MissingQuantity(quantity)
+        if not np.all(np.isfinite(values)):
+            raise NonFinite(f"{quantity} holds NaN/inf")
+        return group["x"].to_numpy(dtype=float), values
+
+    def scalar(self, quantity: str) -> float:
+        _, values = self.curve(quantity)
+        if values.size != 1:
+            raise ValueError(f"quantity {quantity!r} has {values.size} values where one was expected")
+        return float(values[0])
+
+    def paired(self, first: str, second: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Two quantities on the same x (the second broadcast when it is a scalar)."""
+        x, a = self.curve(first)
+        x_b, b = self.curve(second)
+        if b.size == 1:
+            return x, a, np.full_like(a, b[0])
+        if a.size == 1:
+            return x_b, np.full_like(b, a[0]), b
+        if a.size != b.size or not np.array_equal(np.nan_to_num(x, nan=-1e300), np.nan_to_num(x_b, nan=-1e300)):
+            raise ValueError(f"quantities {first!r} and {second!r} are not on the same x")
+        return x, a, b
+
+
+def spearman(x: np.ndarray, values: np.ndarray) -> float:
+    """Spearman's ρ of values against x (CLAIMS.md: ρ = 0 when all values tie)."""
+    if np.ptp(values) == 0 or np.ptp(x) == 0:
+        return 0.0
+    return float(stats.spearmanr(x, values).statistic)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3g}"
+
+
+class Rule(ABC):
+    """A prediction about one seed's numbers."""
+
+    kind: str
+
+    @abstractmethod
+    def check(self, values: SeedValues) -> Check: ...
+
+    @abstractmethod
+    def describe(self) -> str:
+        """The prediction in words, e.g. 'abs_coefficient ≤ bound at every x'."""
+
+
+@dataclass(frozen=True)
+class Bound(Rule):
+    """`measured` ≤ `bound` everywhere (≥ with above=True); `bound` is a quantity name or a number."""
+
+    measured: str
+    bound: str | float
+    above: bool = False
+    kind = "bound"
+
+    def check(self, values: SeedValues) -> Check:
+        if isinstance(self.bound, str):
+            x, measured, bound = values.paired(self.measured, self.bound)
+        else:
+            x, measured = values.curve(self.measured)
+            bound = np.full_like(measured, float(self.bound))
+        scale = np.where(bound != 0, np.abs(bound), 1.0)
+        slack = ((measured - bound) if self.above else (bound - measured)) / scale
+        worst = int(np.argmin(slack))
+        where = "" if np.isnan(x[worst]) else f" at x = {_fmt(x[worst])}"
+        detail = (
+            f"{self.measured} = {_fmt(measured[worst])} vs {self._bound_name()} = {_fmt(bound[worst])}{where}"
+        )
+        return Check(holds=bool(slack[worst] >= 0), margin=float(slack[worst]), detail=detail)
+
+    def _bound_name(self) -> str:
+        return self.bound if isinstance(self.bound, str) else "threshold"
+
+    def describe(self) -> str:
+        sign = "≥" if self.above else "≤"
+        bound = self.bound if isinstance(self.bound, str) else _fmt(self.bound)
+        return f"{self.measured} {sign} {bound} at every x"
+
+
+@dataclass(frozen=True)
+class Rate(Rule):
+    """A fitted rate within tolerance of the predicted one: rtol × |predicted| or an absolute atol."""
+
+    measured: str
+    predicted: str
+    rtol: float | None = None
+    atol: float | None = None
+    kind = "rate"
+
+    def __post_init__(self) -> None:
+        if (self.rtol is None) == (self.atol is None):
+            raise ValueError("Rate needs exactly one of rtol and atol")
+
+    def check(self, values: SeedValues) -> Check:
+        fitted = values.scalar(self.measured)
+        predicted = values.scalar(self.predicted)
+        allowed = self.atol if self.atol is not None else self.rtol * abs(predicted)
+        error = abs(fitted - predicted)
+        margin = 1.0 - error / allowed if allowed > 0 else (1.0 if error == 0 else -np.inf)
+        detail = f"{self.measured} = {_fmt(fitted)} vs predicted {_fmt(predicted)} (± {_fmt(allowed)})"
+        return Check(holds=bool(error <= allowed), margin=float(margin), detail=detail)
+
+    def describe(self) -> str:
+        tolerance = f"{self.rtol:.0%}" if self.rtol is not None else f"± {_fmt(self.atol)}"
+        return f"{self.measured} within {tolerance} of {self.predicted}"
+
+
+@dataclass(frozen=True)
+class Order(Rule):
+    """Spearman's ρ of `measured` against its x is ≥ threshold (≤ with at_least=False)."""
+
+    measured: str
+    threshold: float
+    at_least: bool = True
+    kind = "order"
+
+    def check(self, values: SeedValues) -> Check:
+        x, value = values.curve(self.measured)
+        if x.size < 2:
+            raise ValueError(f"quantity {self.measured!r} needs at least two points for a rank correlation")
+        rho = spearman(x, value)
+        margin = rho - self.threshold if self.at_least else self.threshold - rho
+        return Check(holds=bool(margin >= 0), margin=float(margin), detail=f"ρ({self.measured}) = {rho:.3f}")
+
+    def describe(self) -> str:
+        sign = "≥" if self.at_least else "≤"
+        return f"Spearman ρ(x, {self.measured}) {sign} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Equality(Rule):
+    """|measured - predicted| ≤ atol + rtol |predicted| at every x."""
+
+    measured: str
+    predicted: str
+    rtol: float
+    atol: float = 0.0
+    kind = "equality"
+
+    def check(self, values: SeedValues) -> Check:
+        x, measured, predicted = values.paired(self.measured, self.predicted)
+        allowed = self.atol + self.rtol * np.abs(predicted)
+        error = np.abs(measured - predicted)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            used = np.where(allowed > 0, error / allowed, np.where(error == 0, 0.0, np.inf))
+        worst = int(np.argmax(used))
+        relative = error[worst] / abs(predicted[worst]) if predicted[worst] != 0 else error[worst]
+        detail = f"largest error {_fmt(error[worst])} (relative {_fmt(relative)}) of {self.measured}"
+        return Check(holds=bool(used[worst] <= 1.0), margin=float(1.0 - used[worst]), detail=detail)
+
+    def describe(self) -> str:
+        return f"{self.measured} = {self.predicted} within rtol {self.rtol:g}, atol {self.atol:g}"

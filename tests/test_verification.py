@@ -1,0 +1,173 @@
+"""`reports.verify` end to end on toy claims: files written, report agrees with verdicts, resume, bad input."""
+
+from __future__ import annotations
+
+import base64
+import json
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from toy_claims import make_claim
+
+import reports.task
+import reports.verification
+from reports import verify
+from reports.config import ConfigError
+from reports.run_store import RunDirError
+
+
+class ReportParser(HTMLParser):
+    """Collects the verdict table rows and the images of report.html."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, str] = {}
+        self.images: list[str] = []
+        self._claim: str | None = None
+        self._in_verdict = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "tr" and "data-claim" in attributes:
+            self._claim = attributes["data-claim"]
+        if tag == "td" and attributes.get("class") == "verdict":
+            self._in_verdict = True
+        if tag == "img":
+            self.images.append(attributes["src"])
+
+    def handle_data(self, data):
+        if self._in_verdict and data.strip():
+            self.rows[self._claim] = data.strip()
+            self._in_verdict = False
+
+
+@pytest.fixture
+def toys(registered):
+    return [
+        registered(make_claim("toy.exact")),
+        registered(make_claim("toy.perturbed", expected="agree", perturbation=1e-3, seeds=2)),
+    ]
+
+
+def test_verify_writes_a_consistent_run_directory(tmp_path, toys):
+    table = verify(["toy.exact", "toy.perturbed"], out=tmp_path, progress=False)
+    assert list(table["claim"]) == ["toy.exact", "toy.perturbed"]
+    assert list(table["verdict"]) == ["agree", "inconclusive"]  # seed 0 exact, seed 1 perturbed: 1/2 held
+    assert list(table["as_expected"]) == [True, False]
+
+    verdicts = json.loads((tmp_path / "verdicts.json").read_text())
+    assert [set(entry) for entry in verdicts] == [
+        {"claim", "expected", "verdict", "margin", "spread", "explanation", "seeds", "wall_s"}
+    ] * 2
+    parser = ReportParser()
+    parser.feed((tmp_path / "report.html").read_text())
+    assert parser.rows == {entry["claim"]: entry["verdict"] for entry in verdicts}
+    assert len(parser.images) == 2
+    for source in parser.images:
+        assert source.startswith("data:image/png;base64,")
+        assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(path.name for path in (tmp_path / "figures").iterdir()) == ["toy.exact-1.png", "toy.perturbed-1.png"]
+
+    results = pd.read_csv(tmp_path / "results.csv")
+    assert list(results.columns) == ["claim", "seed", "quantity", "x", "value"]
+    perturbed = results[(results["claim"] == "toy.perturbed") & (results["quantity"] == "quadrature")]
+    assert perturbed[perturbed["seed"] == 1]["value"].iloc[0] == pytest.approx(0.5 + 1e-3)
+
+    provenance = json.loads((tmp_path / "provenance.json").read_text())
+    assert provenance["profile"] == "quick"
+    assert provenance["seeds"] == {"toy.exact": [0, 1, 2], "toy.perturbed": [0, 1]}
+    assert set(provenance["wall_s"]) == {"toy.exact", "toy.perturbed"}
+    assert "torch" in provenance["packages"] and "commit" in provenance["git"]
+    markdown = (tmp_path / "report.md").read_text()
+    assert markdown.index("| claim |") < markdown.index("## `toy.exact`")
+
+
+def test_seeds_and_config_override_the_setup(tmp_path, toys):
+    config = tmp_path / "override.toml"
+    config.write_text('[claim."toy.exact"]\nperturbation = 0.01\n')
+    table = verify(["toy.exact"], seeds=2, config=config, out=tmp_path / "run", progress=False)
+    assert table.loc[0, "seeds"] == [0, 1]
+    assert table.loc[0, "verdict"] == "inconclusive"  # seed 0 unperturbed holds, seed 1 fails: 1/2
+
+
+def test_resume_recomputes_only_unfinished_claims(tmp_path, toys, monkeypatch):
+    calls: list[str] = []
+    original = reports.task.run_task
+
+    def interrupted(task):
+        calls.append(task.claim_id)
+        if task.claim_id == "toy.perturbed":
+            raise KeyboardInterrupt
+        return original(task)
+
+    monkeypatch.setattr(reports.verification, "run_task", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        verify(["toy.exact", "toy.perturbed"], out=tmp_path, progress=False)
+    assert (tmp_path / "claims" / "toy.exact.json").exists()
+    assert not (tmp_path / "claims" / "toy.perturbed.json").exists()
+
+    calls.clear()
+    monkeypatch.setattr(reports.verification, "run_task", lambda task: calls.append(task.claim_id) or original(task))
+    resumed = verify(["toy.exact", "toy.perturbed"], out=tmp_path, progress=False)
+    assert calls == ["toy.perturbed"]
+    fresh = verify(["toy.exact", "toy.perturbed"], out=tmp_path / "fresh", progress=False)
+    pd.testing.assert_frame_equal(resumed.drop(columns="wall_s"), fresh.drop(columns="wall_s"))
+
+    calls.clear()
+    verify(["toy.exact"], seeds=1, out=tmp_path, progress=False)  # another config hash: recomputed
+    assert calls == ["toy.exact"]
+
+
+def test_a_claim_that_raises_is_inconclusive_and_the_run_goes_on(tmp_path, registered):
+    def broken_measure(params, seeds):
+        raise RuntimeError("the solver exploded")
+
+    claim = make_claim("toy.broken")
+    registered(type(claim)(**{**claim.__dict__, "measure": broken_measure}))
+    registered(make_claim("toy.fine"))
+    table = verify(["toy.broken", "toy.fine"], out=tmp_path, progress=False)
+    assert list(table["verdict"]) == ["inconclusive", "agree"]
+    assert "RuntimeError: the solver exploded" in table.loc[0, "explanation"]
+
+
+def test_bad_input_is_rejected_before_any_claim_runs(tmp_path, toys):
+    with pytest.raises(ValueError, match="unknown claim id nope"):
+        verify(["nope"], out=tmp_path / "a", progress=False)
+    with pytest.raises(ValueError, match="--seeds"):
+        verify(["toy.exact"], seeds=0, out=tmp_path / "b", progress=False)
+    with pytest.raises(ValueError, match="unknown profile"):
+        verify(["toy.exact"], profile="huge", out=tmp_path / "c", progress=False)
+    file_out = tmp_path / "a-file"
+    file_out.write_text("not a directory")
+    with pytest.raises(RunDirError, match="is a file"):
+        verify(["toy.exact"], out=file_out, progress=False)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[claim.\"toy.exact\"\nperturbation = 1", "not valid TOML"),
+        ("[claim.\"toy.unknown\"]\nperturbation = 1.0", "unknown claim"),
+        ("[claim.\"toy.exact\"]\nwidth = 3", "no parameter 'width'"),
+        ("[claim.\"toy.exact\"]\nperturbation = \"big\"", "expected a number"),
+        ("[claim.\"toy.exact\"]\nseeds = 0", "seeds must be a positive integer"),
+        ("profile = \"quick\"", "unknown top-level key"),
+    ],
+)
+def test_malformed_config_is_bad_input(tmp_path, toys, content, message):
+    config = tmp_path / "bad.toml"
+    config.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        verify(["toy.exact"], config=config, out=tmp_path / "run", progress=False)
+
+
+def test_corrupt_verdicts_json_is_an_error_and_nothing_is_overwritten(tmp_path, toys):
+    verify(["toy.exact"], out=tmp_path, progress=False)
+    (tmp_path / "verdicts.json").write_text("{ not json")
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    with pytest.raises(RunDirError, match="corrupt"):
+        verify(["toy.exact", "toy.perturbed"], out=tmp_path, progress=False)
+    after = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    assert after == before

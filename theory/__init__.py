@@ -1,0 +1,1 @@
+"""fpcheck's prediction layer: sympy derivations, lambdified to numpy (never torch)."""
