@@ -4,6 +4,7 @@
     fpcheck verify [CLAIM ...] [--profile quick|paper] [--seeds N] [--config FILE.toml] [--out DIR] [--json]
     fpcheck derive NAME [--activation tanh|logistic] [--latex]
     fpcheck spectrum FILE [--kmax K] [--json]
+    fpcheck compare RUN_A RUN_B [--rtol R] [--atol A]
 
 Exit status: 0 success (for verify: every verdict equals its expected verdict), 1 when a verdict
 differs, 2 for bad input, with a one-line message on stderr and no traceback.
@@ -45,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--out", default=None, help="output directory (default: ./fpcheck-report)")
     verify.add_argument("--json", action="store_true", help="print the verdict table as JSON on stdout")
     verify.add_argument("--quiet", action="store_true", help="no progress bar")
+    verify.add_argument("--workers", type=int, default=None, help="run on a Dask LocalCluster of N workers")
+    verify.add_argument("--scheduler", default=None,
+                        help="run on a running Dask cluster (tcp://HOST:PORT; default: $DASK_SCHEDULER_ADDRESS)")
 
     derive = commands.add_parser("derive", help="print a symbolic derivation of theory/",
                                  description=f"names: {', '.join(DERIVATIONS)}")
@@ -52,6 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"one of: {', '.join(DERIVATIONS)}")
     derive.add_argument("--activation", default="tanh", help="tanh (default) or logistic (sigmoid-gradient)")
     derive.add_argument("--latex", action="store_true", help="print LaTeX instead of plain text")
+
+    spectrum = commands.add_parser("spectrum", help="exact Fourier spectrum of your own 1D ReLU network")
+    spectrum.add_argument("file", help=".npz with W0, b0, W1, b1, … or a torch state_dict of Linear layers")
+    spectrum.add_argument("--kmax", type=int, default=64, help="largest frequency k (default 64)")
+    spectrum.add_argument("--json", action="store_true", help="print the numbers as JSON")
+
+    compare = commands.add_parser("compare", help="compare two run directories number by number")
+    compare.add_argument("run_a", metavar="RUN_A")
+    compare.add_argument("run_b", metavar="RUN_B")
+    compare.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance (default 1e-6)")
+    compare.add_argument("--atol", type=float, default=1e-12, help="absolute tolerance (default 1e-12)")
     return parser
 
 
@@ -79,6 +94,18 @@ def _run(args: argparse.Namespace) -> int:
 
         print(render(args.name, activation=args.activation, latex=args.latex))
         return EXIT_OK
+    if args.command == "spectrum":
+        from reports.spectrum_file import format_summary, summarise
+
+        summary = summarise(args.file, kmax=args.kmax)
+        print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+        return EXIT_OK
+    if args.command == "compare":
+        from reports.compare import compare_runs, format_comparison
+
+        comparison = compare_runs(args.run_a, args.run_b, rtol=args.rtol, atol=args.atol)
+        print(format_comparison(comparison))
+        return EXIT_OK if comparison.agree else EXIT_DIFFERS
     raise BadInput(f"fpcheck: unknown command {args.command}")
 
 
@@ -103,7 +130,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     out = args.out if args.out is not None else DEFAULT_OUT
     table = verify(args.claims or None, profile=args.profile, seeds=args.seeds, config=args.config,
-                   out=out, progress=not args.quiet)
+                   out=out, progress=not args.quiet, workers=args.workers, scheduler=args.scheduler)
     if args.json:
         rows = table.assign(spread=list(zip(table["spread_low"], table["spread_high"], strict=True)))
         print(json_text([{key: row[key] for key in VERDICT_KEYS} for row in rows.to_dict("records")]), end="")

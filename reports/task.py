@@ -68,10 +68,20 @@ def plan(
 
 
 def run_task(task: Task) -> dict[str, Any]:
-    """Run one task (prediction, measurement, reconciliation, figures) and return its record."""
+    """Run one task (prediction, measurement, reconciliation, figures) and return its record.
+
+    The torch intra-op threads and the BLAS threads of numpy/scipy are both fixed to the task's
+    thread count, so its numbers do not depend on the machine or executor it runs on.
+    """
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(task.torch_threads)
+    with threadpool_limits(limits=task.torch_threads):
+        return _run(task)
+
+
+def _run(task: Task) -> dict[str, Any]:
     claim = claims()[task.claim_id]
     started = time.perf_counter()
     prediction: Prediction | None = None

@@ -17,11 +17,12 @@ from tqdm import tqdm
 
 from reports.catalogue import claims, select
 from reports.config import load_config
+from reports.executor import executor
 from reports.profiles import profile as get_profile
 from reports.provenance import git_state, machine, package_versions
 from reports.render import render_html, render_markdown
 from reports.run_store import RunStore
-from reports.task import plan, run_task
+from reports.task import plan
 
 DEFAULT_OUT = Path("fpcheck-report")
 VERDICT_KEYS = ("claim", "expected", "verdict", "margin", "spread", "explanation", "seeds", "wall_s")
@@ -34,12 +35,16 @@ def verify(
     config: str | Path | None = None,
     out: str | Path | None = None,
     progress: bool = True,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Run the claims `ids` (all when None) and write the run directory `out` (./fpcheck-report).
 
     `seeds` runs seeds 0 … seeds-1 instead of each claim's default; `config` is a TOML file of
-    per-claim overrides. Bad input raises ValueError (an unknown claim or profile, seeds < 1, a bad
-    config, an unusable output directory) before any claim runs.
+    per-claim overrides; `workers` starts a Dask LocalCluster of that many workers and `scheduler`
+    (tcp://HOST:PORT) uses a running cluster (see `reports.executor`). Bad input raises ValueError
+    (an unknown claim or profile, seeds < 1, a bad config, an unusable output directory, an
+    unreachable scheduler) before any claim runs.
     """
     chosen = select(list(ids) if ids else None)
     settings = get_profile(profile)
@@ -50,17 +55,19 @@ def verify(
     tasks = [plan(claim, profile, settings.torch_threads, seeds, overrides.get(claim.id)) for claim in chosen]
 
     started = time.time()
-    records, reused = [], []
-    bar = tqdm(tasks, desc="fpcheck verify", unit="claim", disable=not progress, leave=True)
-    for task in bar:
-        bar.set_postfix_str(task.claim_id)
-        record = store.finished(task.claim_id, task.config_hash)
-        if record is None:
-            record = run_task(task)
+    finished = {task.claim_id: store.finished(task.claim_id, task.config_hash) for task in tasks}
+    reused = [claim_id for claim_id, record in finished.items() if record is not None]
+    pending = [task for task in tasks if finished[task.claim_id] is None]
+    with executor(workers, scheduler) as runner, tqdm(
+        total=len(tasks), initial=len(reused), desc="fpcheck verify", unit="claim", disable=not progress
+    ) as bar:
+        address = runner.address
+        for record in runner.run(pending):
             store.save(record)
-        else:
-            reused.append(task.claim_id)
-        records.append(record)
+            finished[record["claim"]] = record
+            bar.set_postfix_str(record["claim"])
+            bar.update()
+    records = [finished[task.claim_id] for task in tasks]
 
     catalogue = claims()
     provenance = {
@@ -70,7 +77,8 @@ def verify(
         "config_file": str(config) if config is not None else None,
         "config_hash": {task.claim_id: task.config_hash for task in tasks},
         "torch_threads": settings.torch_threads,
-        "scheduler": None,
+        "scheduler": address,
+        "workers": {record["claim"]: record.get("worker") for record in records},
         "wall_s": {record["claim"]: record["wall_s"] for record in records},
         "reused": reused,
         "run_wall_s": time.time() - started,

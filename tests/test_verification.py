@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from toy_claims import make_claim
 
+import reports.executor
 import reports.task
-import reports.verification
 from reports import verify
 from reports.config import ConfigError
 from reports.run_store import RunDirError
@@ -101,14 +101,14 @@ def test_resume_recomputes_only_unfinished_claims(tmp_path, toys, monkeypatch):
             raise KeyboardInterrupt
         return original(task)
 
-    monkeypatch.setattr(reports.verification, "run_task", interrupted)
+    monkeypatch.setattr(reports.executor, "run_task", interrupted)
     with pytest.raises(KeyboardInterrupt):
         verify(["toy.exact", "toy.perturbed"], out=tmp_path, progress=False)
     assert (tmp_path / "claims" / "toy.exact.json").exists()
     assert not (tmp_path / "claims" / "toy.perturbed.json").exists()
 
     calls.clear()
-    monkeypatch.setattr(reports.verification, "run_task", lambda task: calls.append(task.claim_id) or original(task))
+    monkeypatch.setattr(reports.executor, "run_task", lambda task: calls.append(task.claim_id) or original(task))
     resumed = verify(["toy.exact", "toy.perturbed"], out=tmp_path, progress=False)
     assert calls == ["toy.perturbed"]
     fresh = verify(["toy.exact", "toy.perturbed"], out=tmp_path / "fresh", progress=False)

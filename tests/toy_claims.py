@@ -27,7 +27,8 @@ def measure(params: Params, seeds: Sequence[int]) -> Measurement:
     frames = []
     for seed in seeds:
         shift = params["perturbation"] * seed
-        values = [integrate.quad(lambda x, n=n, c=shift: x**n + c, 0.0, 1.0)[0] for n in POWERS]
+        for _ in range(params.get("repeats", 1)):  # `repeats` > 1 makes a slow task for the executor tests
+            values = [integrate.quad(lambda x, n=n, c=shift: x**n + c, 0.0, 1.0)[0] for n in POWERS]
         frames.append(tidy(seed, "quadrature", values, x=POWERS))
     return Measurement(concat(frames), "scipy.integrate.quad", notes=("A toy claim.",))
 
@@ -41,7 +42,7 @@ def figures(prediction: Prediction, measurement: Measurement, params: Params) ->
 
 
 def make_claim(claim_id: str = "toy.integral", expected: str = "agree", perturbation: float = 0.0,
-               seeds: int = 3) -> Claim:
+               seeds: int = 3, repeats: int = 1) -> Claim:
     return Claim(
         id=claim_id,
         version=1,
@@ -49,9 +50,16 @@ def make_claim(claim_id: str = "toy.integral", expected: str = "agree", perturba
         statement="The integral of x^n over [0, 1] is 1/(n+1).",
         expected=expected,
         rules=(Equality("quadrature", "integral", rtol=1e-9),),
-        setup={"quick": {"seeds": seeds, "perturbation": perturbation},
-               "paper": {"seeds": seeds, "perturbation": perturbation}},
+        setup={"quick": {"seeds": seeds, "perturbation": perturbation, "repeats": repeats},
+               "paper": {"seeds": seeds, "perturbation": perturbation, "repeats": repeats}},
         predict=predict,
         measure=measure,
         figures=figures,
     )
+
+
+TOY_CLAIMS = (
+    make_claim("toy.exact"),
+    make_claim("toy.perturbed", perturbation=1e-3, seeds=2),
+    make_claim("toy.slow", seeds=2, repeats=12000),
+)
