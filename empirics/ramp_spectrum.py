@@ -1,0 +1,61 @@
+"""Sampled Fourier coefficients of a function on [0, 1], plain and with its linear ramp removed.
+
+Convention (the one of `empirics.spectra`): ordinary integer frequency k, kernel e^{-2πikx}, samples
+at x_j = j/n, j = 0 … n-1 (endpoint excluded), 1/n normalisation, one-sided k = 0 … floor(n/2):
+
+    ĉ_k = (1/n) Σ_j f(j/n) e^{-2πikj/n}   ≈   c_k = ∫_0^1 f(x) e^{-2πikx} dx.
+
+For a function whose periodic extension jumps (f(1) ≠ f(0), as for almost every network on [0, 1])
+the plain ĉ_k is the rectangle rule of a discontinuous integrand and aliases: the error is of order
+k/n relative. Subtracting the ramp r(x) = f(0) + (f(1) - f(0)) x leaves g = f - r with g(0) = g(1) = 0,
+whose periodic extension is continuous: for piecewise-linear g the error falls to O((k/n)²) relative,
+and the coefficients of f follow as c_k(f) = ĉ_k(g) + i (f(1) - f(0)) / (2πk) for k ≠ 0 (the exact
+coefficient of the ramp). No closed form of the network is used: only its values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from empirics.grids import PeriodicGrid
+from empirics.spectra import fourier_coefficients
+
+
+def unit_grid(n: int) -> PeriodicGrid:
+    """n points j/n of [0, 1), endpoint excluded."""
+    return PeriodicGrid(n, 0.0, 1.0)
+
+
+def sampled_coefficients(values: np.ndarray) -> np.ndarray:
+    """The plain n-point estimate ĉ_k, k = 0 … floor(n/2), from values f(j/n), j = 0 … n-1."""
+    values = _samples(values)
+    return fourier_coefficients(values, unit_grid(values.size))
+
+
+def _samples(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size < 2:
+        raise ValueError(f"expected a 1-D array of at least 2 samples, got shape {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("the samples hold NaN or inf")
+    return values
+
+
+def ramp_free_coefficients(values: np.ndarray, value_at_1: float) -> np.ndarray:
+    """ĉ_k of g = f - f(0) - (f(1) - f(0)) x, k = 0 … floor(n/2), from f(j/n) (1-D) and f(1)."""
+    values = _samples(values)
+    if not np.isfinite(value_at_1):
+        raise ValueError("f(1) is NaN or inf")
+    x = np.arange(values.size) / values.size
+    ramp = values[0] + (value_at_1 - values[0]) * x
+    return fourier_coefficients(values - ramp, unit_grid(values.size))
+
+
+def ramp_corrected_coefficients(values: np.ndarray, value_at_1: float) -> np.ndarray:
+    """ĉ_k of f rebuilt from the ramp-free estimate plus the ramp's exact i (f(1) - f(0)) / (2πk)."""
+    values = _samples(values)
+    coefficients = ramp_free_coefficients(values, value_at_1)
+    k = np.arange(coefficients.size)
+    rise = value_at_1 - values[0]
+    ramp = np.where(k == 0, values[0] + rise / 2, 1j * rise / (2 * np.pi * np.where(k == 0, 1, k)))
+    return coefficients + ramp

@@ -1,0 +1,111 @@
+"""Small 1D ReLU networks on [0, 1] for the exact-spectrum claims (Rahaman et al. 2019): initialised,
+trained on a sum of sines with the ensemble engine, and exported as plain float64 layers.
+
+Initialisation is torch.nn.Linear's default, W and b entries ~ U(-1/√fan_in, 1/√fan_in) (non-zero
+biases, so the kinks of the first layer, x = -b/w, spread over the line), drawn per network from its
+own (seed, stream name) (`empirics.seeding`), so its numbers do not depend on which other networks
+share the batch. Training is full-batch Adam on
+`points` equispaced inputs of [0, 1] (endpoints included) with the mean squared error, float32
+(`empirics.ensemble.train_ensemble`). Exported layers use the torch `nn.Linear` layout: W_l of shape
+(out, in), b_l of shape (out,), float64 numpy arrays, the format `theory.relu_spectrum` reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from empirics.ensemble import TrainingConfig, train_ensemble
+from empirics.mlp import EnsembleParameters, MLPSpec
+from empirics.seeding import torch_generator
+from empirics.targets import SumOfSines
+
+Layers = tuple[list[np.ndarray], list[np.ndarray]]
+
+
+def relu_spec(depth: int, width: int) -> MLPSpec:
+    """`depth` hidden ReLU layers of `width` neurons, one input, one output."""
+    if depth < 1 or width < 1:
+        raise ValueError(f"depth and width must be positive, not {depth} and {width}")
+    return MLPSpec((1, *([width] * depth), 1), "relu", init="uniform")
+
+
+def init_networks(spec: MLPSpec, streams: Sequence[tuple[int, str]]) -> EnsembleParameters:
+    """One network per (seed, stream name), torch.nn.Linear's default initialisation, stacked."""
+    if not streams:
+        raise ValueError("init_networks needs at least one (seed, stream)")
+    weights: list[list[torch.Tensor]] = [[] for _ in spec.layers]
+    biases: list[list[torch.Tensor]] = [[] for _ in spec.layers]
+    for seed, stream in streams:
+        generator = torch_generator(seed, stream)
+        for index, (fan_in, fan_out) in enumerate(spec.layers):
+            bound = 1.0 / fan_in**0.5
+            weight = (torch.rand((fan_out, fan_in), generator=generator, dtype=torch.float32) * 2 - 1) * bound
+            bias = (torch.rand((1, fan_out), generator=generator, dtype=torch.float32) * 2 - 1) * bound
+            weights[index].append(weight.T)
+            biases[index].append(bias)
+    return EnsembleParameters(
+        [torch.stack(layer).contiguous() for layer in weights], [torch.stack(layer) for layer in biases]
+    )
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Initial and trained layers of each network (index r), and the networks whose training diverged."""
+
+    initial: list[Layers]
+    trained: list[Layers]
+    diverged: tuple[int, ...]
+    final_loss: np.ndarray
+
+
+def fit_sines(
+    spec: MLPSpec, initial: EnsembleParameters, target: SumOfSines, points: int, steps: int, lr: float
+) -> FitResult:
+    """Train every network of `initial` on `target` sampled at `points` equispaced points of [0, 1]."""
+    if target.period != 1.0:
+        raise ValueError("the target must have period 1 (the networks live on [0, 1])")
+    x = np.linspace(0.0, 1.0, points)
+    inputs = torch.tensor(x[:, None], dtype=torch.float32)
+    targets = torch.tensor(target(x)[:, None], dtype=torch.float32)
+    members = tuple(range(initial.members))
+    config = TrainingConfig(steps=steps, lr=lr, optimizer="adam", progress=False, description="relu fit")
+    run = train_ensemble(spec, members, inputs, targets, config, initial=initial)
+    return FitResult(
+        initial=[layers_of(initial, member) for member in members],
+        trained=[layers_of(run.params, member) for member in members],
+        diverged=run.diverged_seeds,
+        final_loss=run.loss[-1].copy(),
+    )
+
+
+def layers_of(params: EnsembleParameters, member: int) -> Layers:
+    """Network `member` of an ensemble as float64 (weights, biases) in the nn.Linear layout."""
+    weights = [w[member].detach().T.double().numpy().copy() for w in params.weights]
+    biases = [b[member, 0].detach().double().numpy().copy() for b in params.biases]
+    return weights, biases
+
+
+def torch_network(weights: list[np.ndarray], biases: list[np.ndarray]) -> torch.nn.Sequential:
+    """The same network as a float64 torch.nn.Sequential (Linear, ReLU, ..., Linear)."""
+    modules: list[torch.nn.Module] = []
+    for index, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
+        linear = torch.nn.Linear(weight.shape[1], weight.shape[0], dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.as_tensor(weight, dtype=torch.float64))
+            linear.bias.copy_(torch.as_tensor(bias, dtype=torch.float64))
+        modules.append(linear)
+        if index < len(weights) - 1:
+            modules.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*modules)
+
+
+def evaluate(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray) -> np.ndarray:
+    """The network at points x (float64, through torch), shape of x."""
+    network = torch_network(weights, biases)
+    with torch.no_grad():
+        values = network(torch.as_tensor(np.asarray(x, dtype=np.float64).reshape(-1, 1)))
+    return values[:, 0].numpy().reshape(np.shape(x))

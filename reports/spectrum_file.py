@@ -1,0 +1,176 @@
+"""`fpcheck spectrum FILE`: the exact Fourier spectrum of a user's own 1D ReLU network.
+
+The network is read from
+- an `.npz` archive with arrays W0, b0, W1, b1, … (W_l of shape (out, in), b_l of shape (out,), the
+  torch nn.Linear layout), or
+- a torch `state_dict` (any other suffix) of a Sequential of Linear layers, loaded with
+  `torch.load(..., weights_only=True)` (no code from the file runs): keys `<name>.weight` and
+  `<name>.bias` in the order of their names (numeric parts compared as numbers); a Linear without a
+  bias gets a zero bias.
+Hidden layers are read with a ReLU after each, the last layer as affine; the input must be 1-D and
+the output 1-D. The summary gives the linear pieces on [0, 1], the exact |c_k| (c_k = ∫_0^1 f(x)
+e^{-2πikx} dx, ordinary integer k) against the exact-kink bound and the weight-only bound
+(Rahaman et al. 2019, Theorem 1 and Eq. 7; FORMULAS.md §2) at k = 1 … kmax, and the fitted decay slope
+of the boundary-free part c_k - i(f(1)-f(0))/(2πk) over k = 128 … 16384 (k^-2 predicted).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from theory import relu_spectrum
+
+FIT_RANGE = (128, 16384)
+CONVENTION = "c_k = ∫_0^1 f(x) e^{-2πikx} dx (ordinary integer k, no normalisation); |c_-k| = |c_k|"
+Layers = tuple[list[np.ndarray], list[np.ndarray]]
+
+
+def load_network(path: str | Path) -> tuple[list[np.ndarray], list[np.ndarray], str]:
+    """(weights, biases, format) of the network in `path`; ValueError with a one-line message otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    if path.suffix == ".npz":
+        weights, biases = _from_npz(path)
+        kind = "npz"
+    else:
+        weights, biases = _from_state_dict(path)
+        kind = "state_dict"
+    try:
+        relu_spectrum.linear_pieces(weights, biases)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+    return weights, biases, kind
+
+
+def _from_npz(path: Path) -> Layers:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} is not a readable .npz archive ({_first_line(error)})") from None
+    count = sum(1 for name in arrays if re.fullmatch(r"W\d+", name))
+    expected = {f"{letter}{index}" for index in range(count) for letter in "Wb"}
+    if count == 0:
+        raise ValueError(f"{path} has no weight arrays: expected keys W0, b0, W1, b1, … (found {sorted(arrays)})")
+    if set(arrays) != expected:
+        missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
+        raise ValueError(
+            f"{path}: expected keys W0, b0, …, W{count - 1}, b{count - 1}; missing {missing}, unexpected {extra}"
+        )
+    return [arrays[f"W{i}"] for i in range(count)], [arrays[f"b{i}"] for i in range(count)]
+
+
+def _natural_key(name: str) -> tuple:
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in name.split("."))
+
+
+def _from_state_dict(path: Path) -> Layers:
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for a file that is not a safe state_dict
+        reason = _first_line(error)
+        raise ValueError(f"{path} is not a torch state_dict loadable with weights_only=True ({reason})") from None
+    if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
+        raise ValueError(f"{path} does not hold a state_dict (a mapping of names to tensors)")
+    layers: dict[str, dict[str, Any]] = {}
+    for key, tensor in state.items():
+        prefix, _, field = str(key).rpartition(".")
+        if field not in ("weight", "bias"):
+            raise ValueError(f"{path}: unexpected key {key!r}; only Linear layers (.weight, .bias) are supported")
+        layers.setdefault(prefix, {})[field] = tensor.detach().to(torch.float64).numpy()
+    if not layers:
+        raise ValueError(f"{path}: the state_dict is empty")
+    weights, biases = [], []
+    for prefix in sorted(layers, key=_natural_key):
+        parts = layers[prefix]
+        if "weight" not in parts:
+            raise ValueError(f"{path}: layer {prefix!r} has a bias but no weight")
+        if parts["weight"].ndim != 2:
+            raise ValueError(f"{path}: {prefix}.weight has shape {parts['weight'].shape}, not that of a Linear layer")
+        weights.append(parts["weight"])
+        biases.append(parts.get("bias", np.zeros(parts["weight"].shape[0])))
+    return weights, biases
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def summarise(path: str | Path, kmax: int = 32) -> dict[str, Any]:
+    """The exact spectrum of the network in `path` against both bounds at k = 1 … kmax, JSON-able."""
+    if isinstance(kmax, bool) or not isinstance(kmax, int | np.integer) or kmax < 1:
+        raise ValueError(f"kmax must be a positive integer, not {kmax!r}")
+    weights, biases, kind = load_network(path)
+    pieces = relu_spectrum.linear_pieces(weights, biases)
+    k = np.arange(1, int(kmax) + 1)
+    amplitude = np.abs(relu_spectrum.exact_coefficients(weights, biases, k))
+    exact_bound = relu_spectrum.decay_bound(weights, biases, k)
+    loose_bound = relu_spectrum.weight_bound(weights, biases, k)
+    fit_k = np.arange(FIT_RANGE[0], FIT_RANGE[1] + 1)
+    boundary_free = relu_spectrum.boundary_free_coefficients(weights, biases, fit_k)
+    slope = relu_spectrum.fitted_decay_slope(fit_k, boundary_free) if np.any(boundary_free) else None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(exact_bound > 0, amplitude / exact_bound, 0.0)
+        looseness = loose_bound / amplitude
+    finite = looseness[np.isfinite(looseness)]
+    return {
+        "file": str(path),
+        "format": kind,
+        "layers": [list(w.shape) for w in weights],
+        "pieces": pieces.n_pieces,
+        "pieces_bound": relu_spectrum.pieces_bound(weights, biases),
+        "kinks": pieces.kinks.tolist(),
+        "mean": float(relu_spectrum.exact_coefficients(weights, biases, 0).real),
+        "f_at_0": pieces.value_at_0,
+        "f_at_1": pieces.value_at_1,
+        "slope_at_0": pieces.slope_at_0,
+        "slope_at_1": pieces.slope_at_1,
+        "lipschitz_bound": relu_spectrum.lipschitz_bound(weights, biases),
+        "k": k.tolist(),
+        "abs_coefficient": amplitude.tolist(),
+        "decay_bound": exact_bound.tolist(),
+        "weight_bound": loose_bound.tolist(),
+        "ratio_to_decay_bound": ratio.tolist(),
+        "looseness_median": float(np.median(finite)) if finite.size else None,
+        "fitted_slope": slope,
+        "fit_range": list(FIT_RANGE),
+        "convention": CONVENTION,
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The summary as text for a terminal."""
+    shapes = " → ".join(f"{shape[0]}×{shape[1]}" for shape in summary["layers"])
+    slope = "n/a (no kink, no end-slope difference)" if summary["fitted_slope"] is None else (
+        f"{summary['fitted_slope']:.3f}"
+    )
+    looseness = "n/a" if summary["looseness_median"] is None else f"{summary['looseness_median']:.3g}"
+    lines = [
+        f"{summary['file']} ({summary['format']}): layers {shapes}, ReLU between them",
+        f"linear pieces on [0, 1]: {summary['pieces']} (at most {summary['pieces_bound']} from the widths)",
+        f"f(0) = {summary['f_at_0']:.6g}, f(1) = {summary['f_at_1']:.6g}, mean = {summary['mean']:.6g}, "
+        f"f'(0+) = {summary['slope_at_0']:.6g}, f'(1-) = {summary['slope_at_1']:.6g}",
+        f"Lipschitz bound Π‖W_l‖₂ = {summary['lipschitz_bound']:.6g}",
+        f"fitted decay slope of the boundary-free part, k = {summary['fit_range'][0]}…{summary['fit_range'][1]}: "
+        f"{slope} (Rahaman et al. 2019, Thm 1 in 1D: -2)",
+        f"weight bound / |c_k|, median over the k below: {looseness}",
+        summary["convention"],
+        "",
+        f"{'k':>6} {'|c_k|':>12} {'exact-kink bound':>17} {'ratio':>7} {'weight bound':>13}",
+    ]
+    for row in zip(
+        summary["k"], summary["abs_coefficient"], summary["decay_bound"], summary["ratio_to_decay_bound"],
+        summary["weight_bound"], strict=True,
+    ):
+        k, amplitude, exact_bound, ratio, loose = row
+        lines.append(f"{k:>6} {amplitude:>12.4e} {exact_bound:>17.4e} {ratio:>7.4f} {loose:>13.4e}")
+    return "\n".join(lines)
