@@ -79,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:  # bad input found by the API (unknown claim, bad config, NaN weights...)
         print(f"fpcheck: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (`fpcheck derive … | head`): not an error of ours
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("fpcheck: interrupted; finished claims are kept and reused by the next run", file=sys.stderr)
         return 130

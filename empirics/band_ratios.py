@@ -1,0 +1,458 @@
+"""Per-band L² losses over training: the measurements of the three stages of Luo, Ma, Xu, Zhang 2019.
+
+The quantities of FORMULAS.md §3 (our reconstruction of the source's form, see `theory.stages`) on a
+one-hidden-layer network f_θ(x) = Σ_j a_j σ(w_j x + b_j) trained by plain gradient descent in float64:
+
+- the residual h = (f_θ - f*) √ρ on a uniform grid wide enough that √ρ is negligible at both ends
+  (`DensityGrid` raises ValueError otherwise), L = ½ ‖h‖² = ½ ∫ (f_θ - f*)² ρ dx;
+- its spectrum ĥ(ξ_m) = Δ Σ_n h(x_n) e^{-2πimn/N}: ordinary frequency ξ_m = `fftfreq(N, Δ)`, unitary
+  transform (ĝ(ξ) = ∫ g e^{-2πiξx} dx), with the phase e^{-2πiξx_0} of the grid's start dropped because
+  only |ĥ|² and conj(ĥ)·ĝ products of two grid functions are used, where it cancels;
+- L^±_η = ½ ‖P^±_η h‖² with P⁺_η keeping |ξ| > η (`theory.stages.band_masks`), over training;
+- the exact instantaneous ratio |dL⁺_η/dt| / |dL/dt| = |∇L⁺_η · ∇L| / ‖∇L‖² under gradient flow,
+  both gradients by autograd (no finite differences);
+- ∂_t h = √ρ ∇_θ f · θ' with θ' = -∇L, by a Jacobian-vector product (`torch.func.jvp`);
+- the three stages located automatically: initial = step 0, intermediate = the first step with
+  L ≤ L(0)/2, final = the last step. Gradient-flow time is T = steps × learning rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.func import jvp
+
+from theory.stages import (
+    band_energies,
+    band_masks,
+    ordinary_frequencies,
+    relative_tail_norms,
+    sobolev_gradient_constant,
+    sobolev_norm,
+)
+
+DTYPE = torch.float64
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "logistic": torch.sigmoid,
+}
+DIVERGENCE_FACTOR = 1e6
+"""Gradient descent has diverged when the loss exceeds this multiple of L(0)."""
+SLOPES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "tanh": lambda z, value: 1.0 - value**2,
+    "relu": lambda z, value: (z > 0).to(z.dtype),
+    "logistic": lambda z, value: value * (1.0 - value),
+}
+"""σ'(z) in closed form from z and σ(z) (the gradient-descent loop; checked against autograd in the tests)."""
+EDGE_TOLERANCE = 1e-12
+"""√ρ at both ends of the grid must be at most this fraction of its peak."""
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run torch on one intra-op thread inside the block, then restore the previous count.
+
+    The tensors here are small (grid points × neurons); torch's intra-op threads only add
+    synchronisation, and on a loaded machine float64 `torch.tanh` with 2 threads was measured 20× slower
+    than with 1. One thread also makes the numbers independent of the caller's thread count.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _finite_positive(name: str, value: float) -> float:
+    value = float(value)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite positive number, not {value!r}")
+    return value
+
+
+def check_density_truncation(points: np.ndarray, sqrt_density: np.ndarray, tolerance: float = EDGE_TOLERANCE) -> float:
+    """The larger of √ρ(x_0), √ρ(x_{N-1}) relative to max √ρ; ValueError when it exceeds `tolerance`.
+
+    The Fourier analysis treats h = u √ρ as a function on ℝ sampled on the grid; that is only valid
+    when h is negligible at both ends, which the density guarantees when this ratio is tiny.
+    """
+    sqrt_density = np.asarray(sqrt_density, dtype=float)
+    peak = float(np.max(np.abs(sqrt_density)))
+    if not (np.all(np.isfinite(sqrt_density)) and peak > 0):
+        raise ValueError("√ρ must be finite and not identically zero on the grid")
+    edge = max(abs(float(sqrt_density[0])), abs(float(sqrt_density[-1]))) / peak
+    if edge > tolerance:
+        raise ValueError(
+            f"the grid [{points[0]:.4g}, {points[-1]:.4g}] is too narrow for the density: √ρ at its ends is "
+            f"{edge:.2e} of its peak (tolerance {tolerance:.0e}); widen the grid"
+        )
+    return edge
+
+
+@dataclass(frozen=True)
+class DensityGrid:
+    """N points x_n = -X + nΔ (Δ = 2X/N) carrying the data density ρ = N(0, σ²) (σ = `sigma`).
+
+    Raises ValueError when √ρ(±X) exceeds `edge_tolerance` × max √ρ, i.e. when X < 2σ √(ln 1/tol).
+    """
+
+    points: int
+    half_width: float
+    sigma: float
+    edge_tolerance: float = EDGE_TOLERANCE
+
+    def __post_init__(self) -> None:
+        if isinstance(self.points, bool) or not isinstance(self.points, int | np.integer) or self.points < 8:
+            raise ValueError(f"a density grid needs an integer number of points ≥ 8, not {self.points!r}")
+        _finite_positive("the grid half-width X", self.half_width)
+        _finite_positive("the density's σ", self.sigma)
+        _finite_positive("the edge tolerance", self.edge_tolerance)
+        check_density_truncation(self.x, self.sqrt_density, self.edge_tolerance)
+
+    @property
+    def spacing(self) -> float:
+        return 2.0 * self.half_width / self.points
+
+    @property
+    def x(self) -> np.ndarray:
+        return -self.half_width + self.spacing * np.arange(self.points)
+
+    @property
+    def sqrt_density(self) -> np.ndarray:
+        """√ρ(x) = (2πσ²)^{-1/4} e^{-x²/(4σ²)}."""
+        return (2.0 * np.pi * self.sigma**2) ** -0.25 * np.exp(-self.x**2 / (4.0 * self.sigma**2))
+
+    @property
+    def frequencies(self) -> np.ndarray:
+        """The two-sided ordinary frequencies ξ_m of the grid (`theory.stages.ordinary_frequencies`)."""
+        return ordinary_frequencies(self.points, self.spacing)
+
+    @property
+    def nyquist(self) -> float:
+        return 1.0 / (2.0 * self.spacing)
+
+    def resolved_etas(self) -> np.ndarray:
+        """Every band edge the grid resolves: η_m = m / (NΔ), m = 0 … N/2 - 1."""
+        return np.arange(self.points // 2) / (self.points * self.spacing)
+
+
+def sine_target(x: np.ndarray, frequencies: Sequence[float], amplitudes: Sequence[float]) -> np.ndarray:
+    """f*(x) = Σ_i A_i sin(2π ξ_i x), ξ_i in ordinary frequency (cycles per unit of x)."""
+    frequencies, amplitudes = np.asarray(frequencies, dtype=float), np.asarray(amplitudes, dtype=float)
+    if frequencies.shape != amplitudes.shape or frequencies.size == 0:
+        raise ValueError("the target needs as many amplitudes as frequencies (at least one)")
+    if not (np.all(np.isfinite(frequencies)) and np.all(np.isfinite(amplitudes))):
+        raise ValueError("the target's frequencies and amplitudes must be finite")
+    return np.sum(amplitudes[:, None] * np.sin(2.0 * np.pi * frequencies[:, None] * np.asarray(x)[None, :]), axis=0)
+
+
+@dataclass(frozen=True)
+class ShallowNetwork:
+    """f_θ(x) = Σ_j a_j σ(w_j x + b_j) with θ = (a_1…a_m, w_1…w_m, b_1…b_m) one flat float64 vector."""
+
+    width: int
+    activation: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.width, bool) or not isinstance(self.width, int | np.integer) or self.width < 1:
+            raise ValueError(f"the width must be a positive integer, not {self.width!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
+
+    @property
+    def parameter_count(self) -> int:
+        return 3 * self.width
+
+    def unpack(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(a, w, b) views of θ."""
+        if theta.shape != (self.parameter_count,):
+            raise ValueError(f"θ must have shape ({self.parameter_count},), not {tuple(theta.shape)}")
+        return theta[: self.width], theta[self.width : 2 * self.width], theta[2 * self.width :]
+
+    def __call__(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        a, w, b = self.unpack(theta)
+        return ACTIVATIONS[self.activation](x[:, None] * w[None, :] + b[None, :]) @ a
+
+    def initial_parameters(
+        self, seed: int, weight_std: float = 1.0, bias_std: float = 1.0, output_std: float | None = None
+    ) -> torch.Tensor:
+        """θ_0 from `torch.Generator().manual_seed(seed)`, drawn in the order a, w, b:
+        a ~ N(0, output_std²) (default output_std = 1/√m), w ~ N(0, weight_std²), b ~ N(0, bias_std²)."""
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"a seed must be a non-negative integer, not {seed!r}")
+        weight_std, bias_std = _finite_positive("weight_std", weight_std), _finite_positive("bias_std", bias_std)
+        output_std = self.width**-0.5 if output_std is None else _finite_positive("output_std", output_std)
+        generator = torch.Generator().manual_seed(int(seed))
+        a = torch.randn(self.width, generator=generator, dtype=DTYPE) * output_std
+        w = torch.randn(self.width, generator=generator, dtype=DTYPE) * weight_std
+        b = torch.randn(self.width, generator=generator, dtype=DTYPE) * bias_std
+        return torch.cat([a, w, b])
+
+    def max_abs_weight(self, theta: torch.Tensor) -> float:
+        """max_j |w_j| (the predicted tail rates are π²/max|w| and 2π²/max|w|)."""
+        return float(self.unpack(theta)[1].abs().max())
+
+
+def _check_theta(theta: torch.Tensor) -> None:
+    if not bool(torch.isfinite(theta).all()):
+        raise ValueError("the network parameters θ hold NaN or inf")
+
+
+class StageProblem:
+    """The weighted residual of one network against one target on one density grid (float64)."""
+
+    def __init__(self, grid: DensityGrid, network: ShallowNetwork, target: np.ndarray) -> None:
+        target = np.asarray(target, dtype=float)
+        if target.shape != (grid.points,) or not np.all(np.isfinite(target)):
+            raise ValueError(f"the target must be {grid.points} finite values on the grid, not shape {target.shape}")
+        self.grid, self.network = grid, network
+        self._x = torch.tensor(grid.x, dtype=DTYPE)
+        self._sqrt_density = torch.tensor(grid.sqrt_density, dtype=DTYPE)
+        self._target = torch.tensor(target, dtype=DTYPE)
+        self._xi = np.abs(grid.frequencies)
+
+    @property
+    def spacing(self) -> float:
+        return self.grid.spacing
+
+    def residual(self, theta: torch.Tensor) -> torch.Tensor:
+        """h = (f_θ - f*) √ρ on the grid."""
+        return (self.network(theta, self._x) - self._target) * self._sqrt_density
+
+    def loss_of_residual(self, h: torch.Tensor) -> torch.Tensor:
+        """L = ½ ‖h‖² = ½ Δ Σ_n h_n²."""
+        return 0.5 * self.spacing * torch.sum(h**2)
+
+    def loss(self, theta: torch.Tensor) -> torch.Tensor:
+        return self.loss_of_residual(self.residual(theta))
+
+    def loss_and_gradient(self, theta: torch.Tensor) -> tuple[torch.Tensor, float, torch.Tensor]:
+        """(h, L, ∇L) with the gradient in closed form, for the gradient-descent loop (no autograd graph).
+
+        With r_n = Δ h_n √ρ(x_n) and z_nj = w_j x_n + b_j: ∂L/∂a_j = Σ_n r_n σ(z_nj),
+        ∂L/∂w_j = a_j Σ_n r_n x_n σ'(z_nj), ∂L/∂b_j = a_j Σ_n r_n σ'(z_nj).
+        """
+        a, w, b = self.network.unpack(theta)
+        z = self._x[:, None] * w[None, :] + b[None, :]
+        values = ACTIVATIONS[self.network.activation](z)
+        h = (values @ a - self._target) * self._sqrt_density
+        weights = self.spacing * h * self._sqrt_density
+        slopes = SLOPES[self.network.activation](z, values) * weights[:, None]
+        gradient = torch.cat([weights @ values, a * (self._x @ slopes), a * slopes.sum(dim=0)])
+        return h, float(self.loss_of_residual(h)), gradient
+
+    def high_band_loss(self, theta: torch.Tensor, eta: float) -> torch.Tensor:
+        """L⁺_η = ½ ‖P⁺_η h‖² = ½ Σ_{|ξ_m|>η} |ĥ(ξ_m)|² / (NΔ) (Plancherel on the grid), differentiable."""
+        high, _ = band_masks(self.grid.frequencies, eta)
+        spectrum = torch.fft.fft(self.residual(theta)) * self.spacing
+        mask = torch.tensor(high, dtype=torch.bool)
+        return 0.5 * torch.sum(spectrum.abs() ** 2 * mask) / (self.grid.points * self.spacing)
+
+    def gradient(self, theta: torch.Tensor) -> torch.Tensor:
+        """∇L by autograd."""
+        _check_theta(theta)
+        point = theta.detach().clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.loss(point), point)
+        return grad
+
+    def instantaneous_ratios(self, theta: torch.Tensor, etas: Sequence[float]) -> np.ndarray:
+        """|dL⁺_η/dt| / |dL/dt| = |∇L⁺_η · ∇L| / ‖∇L‖² for every η (gradient flow; exact, by autograd)."""
+        grad = self.gradient(theta)
+        denominator = float(grad @ grad)
+        if denominator == 0:
+            raise ValueError("∇L = 0: θ is a critical point, dL/dt = 0 and the ratio is undefined")
+        ratios = []
+        for eta in etas:
+            point = theta.detach().clone().requires_grad_(True)
+            (grad_high,) = torch.autograd.grad(self.high_band_loss(point, float(eta)), point)
+            ratios.append(abs(float(grad_high @ grad)) / denominator)
+        return np.array(ratios)
+
+    def velocity(self, theta: torch.Tensor, direction: torch.Tensor | None = None) -> torch.Tensor:
+        """∂_t h = √ρ ∇_θ f · θ' by a Jacobian-vector product, θ' = -∇L unless `direction` is given."""
+        _check_theta(theta)
+        tangent = -self.gradient(theta) if direction is None else direction.to(DTYPE)
+        _, derivative = jvp(self.residual, (theta.detach(),), (tangent,))
+        return derivative
+
+    def weighted_jacobian(self, theta: torch.Tensor) -> np.ndarray:
+        """√ρ ∂_{θ_k} f(x_n) as an array (parameters, grid points).
+
+        Each parameter moves one neuron: ∂f/∂a_j = σ(z_j), ∂f/∂w_j = a_j x σ'(z_j), ∂f/∂b_j = a_j σ'(z_j)
+        with z_j = w_j x + b_j, and σ'(z) comes from autograd (σ acts elementwise, so the gradient of
+        Σ σ(z) is σ' at every entry). Exact and much faster than `torch.func.jacfwd` here.
+        """
+        _check_theta(theta)
+        a, w, b = self.network.unpack(theta.detach())
+        z = (self._x[:, None] * w[None, :] + b[None, :]).requires_grad_(True)
+        values = ACTIVATIONS[self.network.activation](z)
+        (slopes,) = torch.autograd.grad(values.sum(), z)
+        weight = self._sqrt_density[:, None]
+        blocks = [values.detach() * weight, a * self._x[:, None] * slopes * weight, a * slopes * weight]
+        return torch.cat(blocks, dim=1).T.numpy()
+
+    def sobolev_constant(self, theta: torch.Tensor, s: float) -> float:
+        """G_s = (Σ_k ‖√ρ ∂_{θ_k} f‖²_{H^s})^{1/2} (`theory.stages.sobolev_gradient_constant`)."""
+        return sobolev_gradient_constant(self.weighted_jacobian(theta), self.spacing, s)
+
+    def band_losses(self, h: np.ndarray, etas: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        """(L⁺_η, L⁻_η) of a residual on the grid for every η."""
+        high, low = band_energies(h, self.spacing, etas)
+        return 0.5 * high, 0.5 * low
+
+    def gauss_newton_top_eigenvalue(self, theta: torch.Tensor) -> float:
+        """The largest eigenvalue of the Gauss–Newton matrix Δ Jᵀ J of L at θ (J = √ρ ∂_θ f on the grid).
+
+        Gradient descent on the linearised model is stable for lr < 2 / this value.
+        """
+        jacobian = self.weighted_jacobian(theta) * np.sqrt(self.spacing)
+        return float(np.linalg.eigvalsh(jacobian @ jacobian.T)[-1])
+
+    def velocity_tail_norms(self, theta: torch.Tensor, etas: Sequence[float]) -> np.ndarray:
+        """‖P⁺_η ∂_t h‖ / ‖∂_t h‖ at θ for every η (the tail of the spectrum of ∂_t h, by JVP)."""
+        return relative_tail_norms(self.velocity(theta).numpy(), self.spacing, etas)
+
+
+def change_tail_ratios(initial: np.ndarray, later: np.ndarray, spacing: float, etas: Sequence[float]) -> np.ndarray:
+    """‖P⁺_η (h_T - h_0)‖ / ‖h_T - h_0‖ for every η (the quantity of bound II at the first MSE halving)."""
+    change = np.asarray(later, dtype=float) - np.asarray(initial, dtype=float)
+    return relative_tail_norms(change, spacing, etas)
+
+
+@dataclass(frozen=True)
+class Stages:
+    """Steps of the three stages: initial (0), intermediate (first L ≤ L(0)/2; None if never), final."""
+
+    initial: int
+    intermediate: int | None
+    final: int
+
+
+def locate_stages(loss: np.ndarray) -> Stages:
+    """The three stages of a loss curve L_0 … L_n (one value per gradient-descent step)."""
+    loss = np.asarray(loss, dtype=float)
+    if loss.ndim != 1 or loss.size < 1 or not np.all(np.isfinite(loss)):
+        raise ValueError("the loss curve must be a non-empty 1-D array of finite values")
+    halved = np.flatnonzero(loss <= loss[0] / 2.0)
+    return Stages(initial=0, intermediate=int(halved[0]) if halved.size else None, final=int(loss.size - 1))
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """A gradient-descent run with its band losses at every step.
+
+    `high`, `low`: L⁺_η, L⁻_η of shape (steps + 1, len(etas)). Up to the intermediate stage (or the
+    whole run when L never halves): `sup_sobolev_constant` = max over the iterates of G_s and
+    `dissipation` = Σ_n lr ‖∇L_n‖² (gradient flow: ∫‖∇L‖² dt = L(0) - L(T)). Over the whole run:
+    `path_sobolev_length` = Σ_n ‖h_{n+1} - h_n‖_{H^s} (the discrete ∫‖∂_t h‖_{H^s} dt of bound III).
+    """
+
+    learning_rate: float
+    etas: np.ndarray
+    loss: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    stages: Stages
+    initial_residual: np.ndarray
+    intermediate_residual: np.ndarray | None
+    final_residual: np.ndarray
+    sup_sobolev_constant: float
+    dissipation: float
+    path_sobolev_length: float
+    final_parameters: torch.Tensor
+    diverged: bool
+
+    def relative_band_progress(self) -> tuple[np.ndarray, np.ndarray]:
+        """(L⁺_η(T) / L⁺_η(0), L⁻_η(T) / L⁻_η(0)) at the final stage, for every η."""
+        return self.high[-1] / self.high[0], self.low[-1] / self.low[0]
+
+    @property
+    def final_time(self) -> float:
+        """T = (final step) × learning rate."""
+        return self.stages.final * self.learning_rate
+
+    @property
+    def halving_time(self) -> float:
+        """T = (intermediate step) × learning rate; ValueError when L never fell to L(0)/2."""
+        if self.stages.intermediate is None:
+            raise ValueError(f"L never fell to L(0)/2 within {self.stages.final} steps: train longer")
+        return self.stages.intermediate * self.learning_rate
+
+
+def train(
+    problem: StageProblem,
+    theta: torch.Tensor,
+    learning_rate: float,
+    steps: int,
+    etas: Sequence[float],
+    s: float,
+    stop_at_halving: bool = False,
+    track_sobolev: bool = True,
+) -> Trajectory:
+    """Plain gradient descent θ_{n+1} = θ_n - lr ∇L(θ_n), float64, with the band losses at every step.
+
+    The residuals h_n of every step are kept and their spectra taken at the end, all at once. With
+    `track_sobolev`, G_s is evaluated at every iterate up to the first MSE halving (its sup enters bound
+    II; otherwise `sup_sobolev_constant` is NaN). A loss that turns NaN/inf, or grows beyond
+    DIVERGENCE_FACTOR × L(0), ends the run with `diverged=True`. Runs on one torch thread.
+    """
+    learning_rate = _finite_positive("the learning rate", learning_rate)
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, not {steps!r}")
+    _check_theta(theta)
+    etas = np.asarray(etas, dtype=float)
+    theta = theta.detach().clone()
+    residuals = np.empty((steps + 1, problem.grid.points))
+    losses: list[float] = []
+    sup_g = float("nan") if not track_sobolev else 0.0
+    dissipation = 0.0
+    halved_at: int | None = None
+    diverged = False
+    with single_threaded():
+        for step in range(steps + 1):
+            residual, value, grad = problem.loss_and_gradient(theta)
+            if not np.isfinite(value) or (losses and value > DIVERGENCE_FACTOR * losses[0]):
+                diverged = True
+                break
+            residuals[step] = residual.numpy()
+            losses.append(value)
+            if halved_at is None:
+                if track_sobolev:
+                    sup_g = max(sup_g, problem.sobolev_constant(theta, s))
+                if value <= losses[0] / 2.0:
+                    halved_at = step
+                    if stop_at_halving:
+                        break
+            if step == steps:
+                break
+            if halved_at is None:
+                dissipation += learning_rate * float(grad @ grad)
+            theta = theta - learning_rate * grad
+    if not losses:
+        raise ValueError("the loss at initialisation is NaN or inf (check the parameters and the target)")
+    residuals = residuals[: len(losses)]
+    high, low = problem.band_losses(residuals, etas)
+    steps_taken = np.diff(residuals, axis=0)
+    path_length = float(np.sum(sobolev_norm(steps_taken, problem.spacing, s))) if len(steps_taken) else 0.0
+    return Trajectory(
+        learning_rate=learning_rate,
+        etas=etas,
+        loss=np.array(losses),
+        high=high,
+        low=low,
+        stages=locate_stages(np.array(losses)),
+        initial_residual=residuals[0],
+        intermediate_residual=None if halved_at is None else residuals[halved_at],
+        final_residual=residuals[-1],
+        sup_sobolev_constant=sup_g,
+        dissipation=dissipation,
+        path_sobolev_length=path_length,
+        final_parameters=theta,
+        diverged=diverged,
+    )

@@ -1,0 +1,230 @@
+"""empirics.band_ratios against independent oracles: finite differences, forward vs reverse mode, numpy.
+
+- the density check fires exactly when √ρ at the ends exceeds the tolerance;
+- L⁺_η + L⁻_η = L (Parseval on the grid), the torch band loss equals the numpy band energies;
+- dL⁺/dt = -∇L⁺·∇L (autograd) against a tiny explicit Euler step, and against the spectral formula
+  ⟨P⁺h, P⁺∂_t h⟩ with ∂_t h from a forward-mode JVP (two independent paths);
+- the JVP against central finite differences; the closed-form gradient and Jacobian against autograd;
+- gradient descent: stages located, determinism, divergence reported, bound III exact for GD.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch.func import jacfwd
+
+from empirics import band_ratios as br
+from theory import stages
+
+ACTIVATIONS = ("tanh", "relu", "logistic")
+GRID = br.DensityGrid(512, 32.0, 3.0)
+
+
+def make_problem(activation: str, width: int = 8) -> br.StageProblem:
+    target = br.sine_target(GRID.x, [0.1, 0.5], [1.0, 0.5])
+    return br.StageProblem(GRID, br.ShallowNetwork(width, activation), target)
+
+
+def parameters(problem: br.StageProblem, seed: int = 0) -> torch.Tensor:
+    return problem.network.initial_parameters(seed, bias_std=3.0, output_std=0.3)
+
+
+# ------------------------------------------------------------------------------------------ the grid
+
+def test_density_truncation_check_fires_when_the_grid_is_too_narrow():
+    sigma, tolerance = 2.0, 1e-12
+    needed = 2 * sigma * np.sqrt(np.log(1 / tolerance))  # √ρ(X)/√ρ(0) = e^{-X²/(4σ²)}
+    br.DensityGrid(1024, needed * 1.01, sigma, tolerance)
+    with pytest.raises(ValueError, match="too narrow"):
+        br.DensityGrid(1024, needed * 0.99, sigma, tolerance)
+    with pytest.raises(ValueError, match="too narrow"):
+        br.DensityGrid(1024, 10.0, 3.0)
+    edge = br.check_density_truncation(GRID.x, GRID.sqrt_density)
+    assert edge == pytest.approx(np.exp(-GRID.half_width**2 / (4 * GRID.sigma**2)), rel=1e-9)
+
+
+def test_density_grid_is_a_normalised_density():
+    assert GRID.spacing * np.sum(GRID.sqrt_density**2) == pytest.approx(1.0, rel=1e-12)
+    np.testing.assert_allclose(GRID.resolved_etas()[:3], np.arange(3) / (GRID.points * GRID.spacing))
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_band_losses_add_up_and_match_the_numpy_band_energies(activation):
+    problem = make_problem(activation)
+    theta = parameters(problem)
+    h = problem.residual(theta).detach().numpy()
+    loss = float(problem.loss(theta))
+    assert loss == pytest.approx(0.5 * GRID.spacing * np.sum(h**2), rel=1e-14)
+    for eta in (0.0, 0.2, 0.45, 1.5):
+        high, low = problem.band_losses(h, [eta])
+        assert high[0] + low[0] == pytest.approx(loss, rel=1e-12)  # Parseval on the grid
+        assert float(problem.high_band_loss(theta, eta)) == pytest.approx(high[0], rel=1e-10, abs=1e-15 * loss)
+
+
+# ------------------------------------------------------------------------------ derivatives and identities
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_closed_form_gradient_and_jacobian_match_autograd(activation):
+    problem = make_problem(activation, width=4)
+    theta = parameters(problem, seed=1)
+    h, loss, gradient = problem.loss_and_gradient(theta)
+    np.testing.assert_allclose(gradient.numpy(), problem.gradient(theta).numpy(), rtol=1e-12, atol=1e-15)
+    assert loss == pytest.approx(float(problem.loss(theta)), rel=1e-14)
+    jacobian = jacfwd(problem.residual)(theta).T.numpy()
+    np.testing.assert_allclose(problem.weighted_jacobian(theta), jacobian, rtol=1e-12, atol=1e-15)
+    # ∇L = Δ Jᵀ h: the Jacobian and the gradient agree with each other too
+    np.testing.assert_allclose(GRID.spacing * problem.weighted_jacobian(theta) @ h.numpy(), gradient.numpy(),
+                               rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_jvp_velocity_matches_central_finite_differences(activation):
+    problem = make_problem(activation)
+    theta = parameters(problem, seed=2)
+    direction = torch.randn(theta.shape, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    step = 1e-6
+    finite = (problem.residual(theta + step * direction) - problem.residual(theta - step * direction)) / (2 * step)
+    velocity = problem.velocity(theta, direction)
+    scale = float(velocity.abs().max())
+    np.testing.assert_allclose(velocity.numpy(), finite.numpy(), atol=1e-6 * scale)
+    # the default direction is gradient flow, θ' = -∇L
+    np.testing.assert_allclose(problem.velocity(theta).numpy(), problem.velocity(theta, -problem.gradient(theta)),
+                               rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_gradient_flow_identity_against_an_explicit_euler_step(activation):
+    problem = make_problem(activation)
+    theta = parameters(problem, seed=3)
+    gradient = problem.gradient(theta)
+    epsilon = 1e-7
+    stepped = theta - epsilon * gradient  # one explicit Euler step of θ' = -∇L
+    loss_rate = (float(problem.loss(stepped)) - float(problem.loss(theta))) / epsilon
+    assert loss_rate == pytest.approx(-float(gradient @ gradient), rel=1e-5)  # dL/dt = -‖∇L‖²
+    etas = [0.05, 0.2, 0.45]
+    ratios = problem.instantaneous_ratios(theta, etas)
+    for eta, ratio in zip(etas, ratios, strict=True):
+        high_rate = (float(problem.high_band_loss(stepped, eta)) - float(problem.high_band_loss(theta, eta))) / epsilon
+        assert abs(high_rate) / float(gradient @ gradient) == pytest.approx(ratio, rel=1e-4, abs=1e-9)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_instantaneous_ratio_by_autograd_equals_the_spectral_jvp_formula(activation):
+    # dL⁺/dt = Re Σ_{|ξ|>η} conj(ĥ) ∂_t ĥ / (NΔ): reverse mode (∇L⁺·∇L) against forward mode (JVP)
+    problem = make_problem(activation)
+    theta = parameters(problem, seed=4)
+    h = problem.residual(theta).detach().numpy()
+    velocity = problem.velocity(theta).numpy()
+    grad_norm_sq = float(problem.gradient(theta) @ problem.gradient(theta))
+    xi = GRID.frequencies
+    h_hat, v_hat = np.fft.fft(h) * GRID.spacing, np.fft.fft(velocity) * GRID.spacing
+    etas = [0.1, 0.3, 0.6, 1.0]
+    ratios = problem.instantaneous_ratios(theta, etas)
+    for eta, ratio in zip(etas, ratios, strict=True):
+        high, _ = stages.band_masks(xi, eta)
+        rate = np.real(np.sum(np.conj(h_hat[high]) * v_hat[high])) / (GRID.points * GRID.spacing)
+        assert abs(rate) / grad_norm_sq == pytest.approx(ratio, rel=1e-8, abs=1e-14)
+    # η = 0 keeps every frequency but ξ = 0: with η < the first bin the ratio is |dL/dt| / |dL/dt| = 1
+    assert problem.instantaneous_ratios(theta, [0.0])[0] < 1.0 + 1e-12
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_bound_one_holds_at_initialisation(activation):
+    problem = make_problem(activation)
+    theta = parameters(problem, seed=5)
+    s = stages.sobolev_exponent(activation)
+    etas = np.array([0.1, 0.3, 1.0, 2.0])
+    bound = stages.initial_bound(etas, s, problem.sobolev_constant(theta, s), float(problem.loss(theta)),
+                                 float(problem.gradient(theta).norm()))
+    assert np.all(problem.instantaneous_ratios(theta, etas) <= bound)
+
+
+# ----------------------------------------------------------------------------------- gradient descent
+
+def test_locate_stages():
+    loss = np.array([1.0, 0.9, 0.6, 0.5, 0.4, 0.45, 0.2])
+    assert br.locate_stages(loss) == br.Stages(initial=0, intermediate=3, final=6)
+    assert br.locate_stages(np.array([1.0, 0.9, 0.8])).intermediate is None
+    with pytest.raises(ValueError, match="finite"):
+        br.locate_stages(np.array([1.0, np.nan]))
+
+
+def gd_run(activation: str, seed: int = 0, steps: int = 300, **options) -> br.Trajectory:
+    problem = make_problem(activation)
+    theta = parameters(problem, seed)
+    learning_rate = 0.5 / problem.gauss_newton_top_eigenvalue(theta)
+    return br.train(problem, theta, learning_rate, steps, [0.2, 0.3, 0.6], stages.sobolev_exponent(activation),
+                    **options)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_gradient_descent_records_bands_and_locates_the_stages(activation):
+    trajectory = gd_run(activation)
+    assert not trajectory.diverged
+    assert trajectory.loss[-1] < trajectory.loss[0]
+    np.testing.assert_allclose(trajectory.high[:, 0] + trajectory.low[:, 0], trajectory.loss, rtol=1e-12)
+    halving = trajectory.stages.intermediate
+    assert halving is not None and trajectory.loss[halving] <= trajectory.loss[0] / 2 < trajectory.loss[halving - 1]
+    assert trajectory.halving_time == pytest.approx(halving * trajectory.learning_rate)
+    # bound III holds exactly for gradient descent with the discrete path length
+    s = stages.sobolev_exponent(activation)
+    etas = trajectory.etas
+    lower = stages.final_lower_bound(etas, s, np.sqrt(2 * trajectory.high[0]), trajectory.path_sobolev_length)
+    assert np.all(np.sqrt(2 * trajectory.high[-1]) >= lower)
+    # the gradient-descent dissipation up to the halving stays below L(0): bound II carries over
+    assert trajectory.dissipation < trajectory.loss[0]
+
+
+def test_stopping_at_the_halving_and_determinism():
+    full = gd_run("tanh", seed=1)
+    stopped = gd_run("tanh", seed=1, stop_at_halving=True)
+    assert stopped.stages.final == stopped.stages.intermediate == full.stages.intermediate
+    np.testing.assert_array_equal(stopped.loss, full.loss[: stopped.loss.size])
+    np.testing.assert_array_equal(stopped.intermediate_residual, full.intermediate_residual)
+    assert stopped.sup_sobolev_constant == full.sup_sobolev_constant > 0
+    ratios = br.change_tail_ratios(stopped.initial_residual, stopped.intermediate_residual, GRID.spacing, [0.2, 0.6])
+    assert 0 < ratios[1] <= ratios[0] < 1
+
+
+def test_divergence_is_reported_not_hidden():
+    problem = make_problem("relu")
+    theta = parameters(problem)
+    learning_rate = 5.0 / problem.gauss_newton_top_eigenvalue(theta)  # beyond the stability limit 2/λ
+    trajectory = br.train(problem, theta, learning_rate, 200, [0.3], 0.49, track_sobolev=False)
+    assert trajectory.diverged and np.all(np.isfinite(trajectory.loss))
+    assert np.isnan(trajectory.sup_sobolev_constant)
+
+
+def test_single_threaded_restores_the_thread_count():
+    before = torch.get_num_threads()
+    with br.single_threaded():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+
+
+# ------------------------------------------------------------------------------------------- bad input
+
+def test_bad_input_raises_value_error():
+    problem = make_problem("tanh")
+    theta = parameters(problem)
+    with pytest.raises(ValueError, match="NaN"):
+        problem.gradient(theta * np.nan)
+    with pytest.raises(ValueError, match="activation"):
+        br.ShallowNetwork(4, "gelu")
+    with pytest.raises(ValueError, match="width"):
+        br.ShallowNetwork(0, "tanh")
+    with pytest.raises(ValueError, match="seed"):
+        problem.network.initial_parameters(-1)
+    with pytest.raises(ValueError, match="θ must have shape"):
+        problem.residual(theta[:-1])
+    with pytest.raises(ValueError, match="target"):
+        br.StageProblem(GRID, problem.network, np.zeros(7))
+    with pytest.raises(ValueError, match="learning rate"):
+        br.train(problem, theta, 0.0, 10, [0.3], 1.0)
+    with pytest.raises(ValueError, match="critical point"):
+        flat = torch.zeros_like(theta)  # a = 0, target 0: ∇L = 0
+        br.StageProblem(GRID, problem.network, np.zeros(GRID.points)).instantaneous_ratios(flat, [0.3])
+    with pytest.raises(ValueError, match="amplitudes"):
+        br.sine_target(GRID.x, [0.1, 0.2], [1.0])
