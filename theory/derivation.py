@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 NUMERIC_RTOL = 1e-12
@@ -39,13 +40,16 @@ class Step:
         """True when sympy proves lhs - rhs == 0, or, for a step with `checked_at`, when both sides
         agree numerically at every listed point.
 
-        The symbolic attempts, cheapest first: split into real and imaginary parts, rewrite in
-        exponentials and expand the numerator over a common denominator (settles hyperbolic and
-        trigonometric identities quickly); simplify after expand_complex; `equals`.
+        A step whose sides differ at an admissible sample point is rejected at once (that disproves it;
+        agreement there proves nothing). The symbolic attempts, cheapest first: split into real and
+        imaginary parts, rewrite in exponentials and expand the numerator over a common denominator
+        (settles hyperbolic and trigonometric identities quickly); simplify after expand_complex; `equals`.
         """
         if self.checked_at:
             return all(self._agrees_at(point) for point in self.checked_at)
         lhs, rhs = self.lhs.doit(), self.rhs.doit()
+        if _differ_at_a_sample_point(lhs, rhs):
+            return False
         in_exponentials = sp.expand(sp.expand_complex(lhs - rhs).rewrite(sp.exp))
         if sp.expand(sp.numer(sp.together(in_exponentials))) == 0:
             return True
@@ -67,6 +71,29 @@ class Step:
         if latex:
             return f"% {self.description}{where}\n\\[ {sp.latex(self.lhs)} = {sp.latex(self.rhs)} \\]"
         return f"{self.description}{where}\n    {sp.sstr(self.lhs)} = {sp.sstr(self.rhs)}"
+
+
+def _sample_value(symbol: sp.Symbol, index: int) -> sp.Expr | None:
+    """A value with every assumption of the symbol (integer, positive, ...), or None if none is at hand."""
+    magnitude = sp.Integer(3 + index) if symbol.is_integer else sp.Rational(7 + 2 * index, 10) + sp.sqrt(2) / 100
+    value = -magnitude if symbol.is_negative else magnitude
+    admissible = all(getattr(value, f"is_{key}") == holds for key, holds in symbol.assumptions0.items())
+    return value if admissible else None
+
+
+def _differ_at_a_sample_point(lhs: sp.Expr, rhs: sp.Expr) -> bool:
+    """True when lhs and rhs evaluate to clearly different numbers at one admissible sample point."""
+    symbols = sorted((lhs - rhs).free_symbols, key=lambda symbol: symbol.name)
+    point = {symbol: _sample_value(symbol, index) for index, symbol in enumerate(symbols)}
+    if any(value is None for value in point.values()):
+        return False
+    try:
+        left, right = complex(sp.N(lhs.subs(point), 20)), complex(sp.N(rhs.subs(point), 20))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return False
+    if not (np.isfinite(left) and np.isfinite(right)):
+        return False
+    return abs(left - right) > 1e-9 * max(abs(left), abs(right), 1e-30)
 
 
 def _evaluate(expr: sp.Expr, point: Mapping[str, float]) -> complex:
