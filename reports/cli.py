@@ -2,7 +2,7 @@
 
     fpcheck list [--json]
     fpcheck verify [CLAIM ...] [--profile quick|paper] [--seeds N] [--config FILE.toml] [--out DIR] [--json]
-    fpcheck derive NAME [--activation tanh|logistic] [--latex]
+    fpcheck derive NAME [--activation tanh|logistic|relu] [--latex]
     fpcheck spectrum FILE [--kmax K] [--json]
     fpcheck compare RUN_A RUN_B [--rtol R] [--atol A]
 
@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  description=f"names: {', '.join(DERIVATIONS)}")
     derive.add_argument("name", choices=sorted(DERIVATIONS), metavar="NAME",
                         help=f"one of: {', '.join(DERIVATIONS)}")
-    derive.add_argument("--activation", default="tanh", help="tanh (default) or logistic (sigmoid-gradient)")
+    derive.add_argument("--activation", default=None,
+                        help="sigmoid-gradient: tanh (default) or logistic; three-stages: tanh, logistic or relu")
     derive.add_argument("--latex", action="store_true", help="print LaTeX instead of plain text")
 
     spectrum = commands.add_parser("spectrum", help="exact Fourier spectrum of your own 1D ReLU network")

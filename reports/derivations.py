@@ -1,16 +1,23 @@
 """The symbolic derivations of `theory/` that `fpcheck derive NAME` prints and the claim reports show.
 
-DERIVATIONS maps a name to a function `(activation="tanh", latex=False) -> str` giving the printable
-text: the numbered steps (each re-checked by sympy in the tests), then the results. To add one, write
-such a function next to the others and add it to the dict. Theory modules are imported inside the
+DERIVATIONS maps a name to a `Derivation`: a function `(activation, latex) -> str` giving the printable
+text (the numbered steps, each re-checked by sympy in the tests, then the results) and the activations
+it covers, the first being the default. To add one, write such a function next to the others and add
+it to the dict. Theory modules are imported inside the
 functions, so importing this registry (the CLI does, to list the names) stays cheap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import sympy as sp
+
+
+class Derivation(NamedTuple):
+    text: Callable[[str, bool], str]
+    activations: tuple[str, ...]
 
 
 def _results_text(results: Mapping[str, sp.Expr], latex: bool) -> str:
@@ -42,11 +49,8 @@ def sigmoid_gradient(activation: str = "tanh", latex: bool = False) -> str:
     )
 
 
-def relu_spectrum(activation: str = "tanh", latex: bool = False) -> str:
-    """Rahaman 2019, Thm 1 in 1D: the kink form of c_k of a ReLU network on [0, 1] and its bounds (FORMULAS §2).
-
-    `activation` is ignored: the derivation is for ReLU networks only.
-    """
+def relu_spectrum(activation: str = "relu", latex: bool = False) -> str:
+    """Rahaman 2019, Thm 1 in 1D: the kink form of c_k of a ReLU network on [0, 1] and its bounds (FORMULAS §2)."""
     from theory.derivation import format_steps
     from theory.relu_spectrum import derive, results
 
@@ -66,14 +70,34 @@ def relu_spectrum(activation: str = "tanh", latex: bool = False) -> str:
     )
 
 
-DERIVATIONS: dict[str, Callable[..., str]] = {
-    "sigmoid-gradient": sigmoid_gradient,
-    "relu-spectrum": relu_spectrum,
+def three_stages(activation: str = "tanh", latex: bool = False) -> str:
+    """Luo, Ma, Xu, Zhang 2019 (form only): our reconstruction of the three stage bounds and the tail rate."""
+    from theory.derivation import format_steps
+    from theory.stages import derivation_steps
+
+    heading = (
+        f"Three training stages, one-hidden-layer {activation} network. Our reconstruction of the form stated by "
+        "Luo, Ma, Xu, Zhang 2019 (arXiv:1906.09235; the theorem texts were not available). Ordinary frequency ξ, "
+        "ĝ(ξ) = ∫ g e^{-2πiξx} dx, ‖g‖²_(H^s) = ∫ (1 + ξ²)^s |ĝ(ξ)|² dξ, P⁺_η keeps |ξ| > η."
+    )
+    comment = "% " if latex else ""
+    return "\n\n".join([f"{comment}{heading}", format_steps(derivation_steps(activation), latex=latex)])
+
+
+DERIVATIONS: dict[str, Derivation] = {
+    "sigmoid-gradient": Derivation(sigmoid_gradient, ("tanh", "logistic")),
+    "relu-spectrum": Derivation(relu_spectrum, ("relu",)),
+    "three-stages": Derivation(three_stages, ("tanh", "logistic", "relu")),
 }
 
 
-def render(name: str, activation: str = "tanh", latex: bool = False) -> str:
-    """The text of derivation `name`; ValueError for an unknown name (or an unknown activation)."""
+def render(name: str, activation: str | None = None, latex: bool = False) -> str:
+    """The text of derivation `name` for `activation` (default: its first); ValueError for an unknown
+    name or an activation the derivation does not cover."""
     if name not in DERIVATIONS:
         raise ValueError(f"unknown derivation {name!r}; valid names: {', '.join(DERIVATIONS)}")
-    return DERIVATIONS[name](activation=activation, latex=latex)
+    text, activations = DERIVATIONS[name]
+    chosen = activations[0] if activation is None else activation
+    if chosen not in activations:
+        raise ValueError(f"derivation {name} covers activations {', '.join(activations)}, not {chosen!r}")
+    return text(chosen, latex)

@@ -704,6 +704,7 @@ register(Claim(
     predict=predict_initial,
     measure=measure_initial,
     figures=initial_figures,
+    derivation="three-stages",
     notes=(RECONSTRUCTION_NOTE, SETTING_NOTE),
 ))
 
@@ -736,6 +737,7 @@ register(Claim(
     predict=predict_intermediate,
     measure=measure_intermediate,
     figures=intermediate_figures,
+    derivation="three-stages",
     notes=(RECONSTRUCTION_NOTE, SETTING_NOTE, GRADIENT_DESCENT_NOTE),
 ))
 
@@ -762,6 +764,7 @@ register(Claim(
     predict=predict_final,
     measure=measure_final,
     figures=final_figures,
+    derivation="three-stages",
     notes=(RECONSTRUCTION_NOTE, SETTING_NOTE, GRADIENT_DESCENT_NOTE),
 ))
 
@@ -795,6 +798,7 @@ register(Claim(
     predict=predict_regularity,
     measure=measure_regularity,
     figures=regularity_figures,
+    derivation="three-stages",
     notes=(
         RECONSTRUCTION_NOTE,
         SETTING_NOTE,
