@@ -3,4 +3,4 @@
 SOURCES lists the modules in the order `fpcheck list` shows them.
 """
 
-SOURCES: tuple[str, ...] = ()
+SOURCES: tuple[str, ...] = ("rahaman2019", "luo2019", "xu2019", "xu2018", "xu2019_highdim")

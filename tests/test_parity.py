@@ -1,0 +1,58 @@
+"""Parity data and its spectrum along the diagonal, checked by hand on n = 4 bits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from empirics.datasets import parity_cube, training_half
+from empirics.projection import projected_spectrum
+from theory.parity_spectrum import parity_diagonal_spectrum
+
+
+def test_parity_cube_on_four_bits():
+    points, labels = parity_cube(4)
+    assert points.shape == (16, 4)
+    assert len({tuple(row) for row in points}) == 16 and set(np.unique(points)) == {-1.0, 1.0}
+    # by hand: +1 when the number of -1 entries is even
+    for row, label in zip(points, labels, strict=True):
+        assert label == (1.0 if np.sum(row == -1) % 2 == 0 else -1.0)
+    assert labels[0] == 1.0 and points[0].tolist() == [1, 1, 1, 1]
+    assert labels[1] == -1.0 and points[1].tolist() == [1, 1, 1, -1]
+
+
+def test_diagonal_spectrum_on_four_bits_by_hand():
+    # along (1,1,1,1)/2 the points project to t = (4 - 2m)/2 ∈ {2, 1, 0, -1, -2} with multiplicities
+    # 1, 4, 6, 4, 1 and labels +1, -1, +1, -1, +1, so
+    # ŷ(k) = (1/16)(e^{-4πik} - 4e^{-2πik} + 6 - 4e^{2πik} + e^{4πik}) = (6 - 8 cos 2πk + 2 cos 4πk)/16
+    k = np.linspace(-1.3, 1.3, 27)
+    by_hand = (6 - 8 * np.cos(2 * np.pi * k) + 2 * np.cos(4 * np.pi * k)) / 16
+    points, labels = parity_cube(4)
+    np.testing.assert_allclose(projected_spectrum(points, labels, np.ones(4), k), by_hand, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(parity_diagonal_spectrum(4, k), by_hand, rtol=0, atol=1e-14)
+    assert parity_diagonal_spectrum(4, [0.5])[0] == pytest.approx(1.0)  # every term +1 at k = 1/2
+
+
+@pytest.mark.parametrize("bits", [1, 3, 7, 10])
+def test_closed_form_matches_the_cube(bits):
+    points, labels = parity_cube(bits)
+    k = np.linspace(0, np.sqrt(bits), 41)
+    np.testing.assert_allclose(
+        projected_spectrum(points, labels, np.ones(bits), k), parity_diagonal_spectrum(bits, k), rtol=0, atol=1e-11
+    )
+
+
+def test_training_half_is_a_seeded_random_half():
+    half = training_half(1024, seed=3)
+    assert half.size == 512 and np.unique(half).size == 512 and np.all(np.diff(half) > 0)
+    np.testing.assert_array_equal(half, training_half(1024, seed=3))
+    assert not np.array_equal(half, training_half(1024, seed=4))
+
+
+def test_bad_input_is_rejected():
+    with pytest.raises(ValueError, match="bits"):
+        parity_cube(0)
+    with pytest.raises(ValueError, match="bits"):
+        parity_diagonal_spectrum(2.5, [0.1])
+    with pytest.raises(ValueError, match="NaN"):
+        parity_diagonal_spectrum(4, [np.nan])
