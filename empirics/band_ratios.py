@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch.func import jvp
 
+from empirics.mlp import ACTIVATIONS
 from theory.stages import (
     band_energies,
     band_masks,
@@ -36,11 +37,6 @@ from theory.stages import (
 )
 
 DTYPE = torch.float64
-ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "logistic": torch.sigmoid,
-}
 DIVERGENCE_FACTOR = 1e6
 """Gradient descent has diverged when the loss exceeds this multiple of L(0)."""
 SLOPES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
@@ -153,8 +149,11 @@ def sine_target(x: np.ndarray, frequencies: Sequence[float], amplitudes: Sequenc
 
 
 @dataclass(frozen=True)
-class ShallowNetwork:
-    """f_θ(x) = Σ_j a_j σ(w_j x + b_j) with θ = (a_1…a_m, w_1…w_m, b_1…b_m) one flat float64 vector."""
+class FlatShallowNetwork:
+    """f_θ(x) = Σ_j a_j σ(w_j x + b_j) with θ = (a_1…a_m, w_1…w_m, b_1…b_m) one flat float64 vector.
+
+    The network of `empirics.frequency_loss.FlatShallowNetwork` (a torch module holding fixed a, w, b), read
+    instead as a function of θ so that the gradient-flow Jacobians of the stage dynamics take one tensor."""
 
     width: int
     activation: str
@@ -207,7 +206,7 @@ def _check_theta(theta: torch.Tensor) -> None:
 class StageProblem:
     """The weighted residual of one network against one target on one density grid (float64)."""
 
-    def __init__(self, grid: DensityGrid, network: ShallowNetwork, target: np.ndarray) -> None:
+    def __init__(self, grid: DensityGrid, network: FlatShallowNetwork, target: np.ndarray) -> None:
         target = np.asarray(target, dtype=float)
         if target.shape != (grid.points,) or not np.all(np.isfinite(target)):
             raise ValueError(f"the target must be {grid.points} finite values on the grid, not shape {target.shape}")

@@ -26,10 +26,11 @@ import torch
 from numpy.typing import ArrayLike
 from torch.func import functional_call, jacfwd, jvp
 
+from empirics import mlp
+
 ACTIVATIONS: Mapping[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "tanh": torch.tanh,
-    "logistic": torch.sigmoid,
-}
+    name: mlp.ACTIVATIONS[name] for name in ("tanh", "logistic")
+}  # the smooth activations whose transforms Xu 2018 derives
 # σ'(u) ≤ C e^{-ρ|u|}: ρ = 2 for tanh (sech²), 1 for the logistic sigmoid (s(1 - s)).
 _TAIL_RATE = {"tanh": 2.0, "logistic": 1.0}
 # σ' is analytic for |Im u| < π/2 (tanh: poles of sech² at ±iπ/2) or π (logistic: poles at ±iπ).

@@ -18,9 +18,21 @@ from matplotlib.figure import Figure
 from empirics.ensemble import TrainingConfig
 from empirics.grids import PeriodicGrid, periodic_grid
 from empirics.mlp import MLPSpec
+from empirics.spectra import rank_correlation
 from reports.claim import Params, concat, tidy
 
 CURVE_POINTS = 60  # snapshots per curve written to the results table (the figures use every snapshot)
+
+
+def target_peaks(params: Params) -> tuple[list[int], list[float]]:
+    """The target's peaks (`frequencies`) in increasing frequency, with their `amplitudes`."""
+    order = np.argsort(params["frequencies"])
+    return [int(params["frequencies"][i]) for i in order], [float(params["amplitudes"][i]) for i in order]
+
+
+def rho_text(x: Sequence[float], rows: np.ndarray) -> str:
+    """Spearman ρ between `x` and each row of `rows` (one row per seed), as "0.98, 1.00, ..."."""
+    return ", ".join(f"{rank_correlation(np.asarray(x, float), row):.2f}" for row in rows)
 
 
 def network_spec(params: Params, init_scale: float | None = None) -> MLPSpec:

@@ -31,21 +31,18 @@ from reports.peak_dynamics import (
     heatmap_figure,
     network_spec,
     peak_curve_rows,
+    rho_text,
+    target_peaks,
     training_config,
 )
 from theory import relu_spectrum
-
-
-def _peaks(params: Params) -> tuple[list[int], list[float]]:
-    order = np.argsort(params["frequencies"])
-    return [int(params["frequencies"][i]) for i in order], [float(params["amplitudes"][i]) for i in order]
 
 
 def _fit(
     params: Params, seeds: Sequence[int], description: str, on_snapshot: SnapshotHook | None = None
 ) -> GridRun:
     """Train the claim's ReLU networks on Rahaman's target with per-seed phases."""
-    peaks, amplitudes = _peaks(params)
+    peaks, amplitudes = target_peaks(params)
     grid = grid_of(params)
     targets = sine_targets(seeds, peaks, amplitudes, grid.period, random_phase=True)
     labels = np.stack([target(grid.points) for target in targets])
@@ -58,16 +55,12 @@ def _normalised_amplitudes(fit: GridRun, peaks: Sequence[int]) -> np.ndarray:
     return np.abs(fit.coefficients(peaks)) / np.abs(fit.label_coefficients(peaks))[None]
 
 
-def _rho_text(x: Sequence[float], rows: np.ndarray) -> str:
-    return ", ".join(f"{rank_correlation(np.asarray(x, float), row):.2f}" for row in rows)
-
-
 # ------------------------------------------------------------------------------------------------
 # rahaman2019.fig1-equal-amplitudes and rahaman2019.fig2-increasing-amplitudes
 
 
 def predict_learning_order(params: Params, seeds: Sequence[int]) -> Prediction:
-    peaks, amplitudes = _peaks(params)
+    peaks, amplitudes = target_peaks(params)
     return Prediction(
         concat([]),
         f"spectral bias: the step at which 2|f̂(k)|/A first reaches {params['level']:g} increases with k "
@@ -76,7 +69,7 @@ def predict_learning_order(params: Params, seeds: Sequence[int]) -> Prediction:
 
 
 def measure_learning_order(params: Params, seeds: Sequence[int]) -> Measurement:
-    peaks, _ = _peaks(params)
+    peaks, _ = target_peaks(params)
     fit = _fit(params, seeds, "rahaman2019 learning order")
     amplitude = _normalised_amplitudes(fit, peaks)
     reached = first_reach_steps(fit.steps, amplitude, float(params["level"]))
@@ -90,7 +83,7 @@ def measure_learning_order(params: Params, seeds: Sequence[int]) -> Measurement:
     summary = (
         "median step at which 2|f̂(k)|/A first reaches "
         f"{params['level']:g}: " + ", ".join(f"k={k}: {s:.0f}" for k, s in zip(peaks, median, strict=True))
-        + f" (of {int(fit.steps[-1])}; never reached = last + 1); ρ per seed: {_rho_text(peaks, reached)}"
+        + f" (of {int(fit.steps[-1])}; never reached = last + 1); ρ per seed: {rho_text(peaks, reached)}"
     )
     return Measurement(
         concat(frames),
@@ -148,7 +141,7 @@ def predict_robustness(params: Params, seeds: Sequence[int]) -> Prediction:
 
 
 def measure_robustness(params: Params, seeds: Sequence[int]) -> Measurement:
-    peaks, _ = _peaks(params)
+    peaks, _ = target_peaks(params)
     norms = [float(r) for r in params["perturbation_norms"]]
     fit = _fit(params, seeds, "rahaman2019.robustness (training)")
     healthy = [member for member, seed in enumerate(seeds) if seed not in fit.run.diverged]
@@ -213,7 +206,7 @@ def robustness_figures(prediction: Prediction, measurement: Measurement, params:
 
 
 def predict_norm_bound(params: Params, seeds: Sequence[int]) -> Prediction:
-    peaks, amplitudes = _peaks(params)
+    peaks, amplitudes = target_peaks(params)
     return Prediction(
         concat([tidy(ALL_SEEDS, "bound_limit", 1.0)]),
         f"the weight-norm bound L/(2πk) + 2LN/(2πk)² (L = Π‖W_l‖₂, N = Π(1 + d_l); FORMULAS §2) at the "
@@ -223,7 +216,7 @@ def predict_norm_bound(params: Params, seeds: Sequence[int]) -> Prediction:
 
 
 def measure_norm_bound(params: Params, seeds: Sequence[int]) -> Measurement:
-    peaks, _ = _peaks(params)
+    peaks, _ = target_peaks(params)
     k_max = peaks[-1]
     bound_every = int(params["bound_every"])
     if bound_every < 1 or bound_every % int(params.get("snapshot_every", 1)):

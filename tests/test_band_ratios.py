@@ -24,7 +24,7 @@ GRID = br.DensityGrid(512, 32.0, 3.0)
 
 def make_problem(activation: str, width: int = 8) -> br.StageProblem:
     target = br.sine_target(GRID.x, [0.1, 0.5], [1.0, 0.5])
-    return br.StageProblem(GRID, br.ShallowNetwork(width, activation), target)
+    return br.StageProblem(GRID, br.FlatShallowNetwork(width, activation), target)
 
 
 def parameters(problem: br.StageProblem, seed: int = 0) -> torch.Tensor:
@@ -212,9 +212,9 @@ def test_bad_input_raises_value_error():
     with pytest.raises(ValueError, match="NaN"):
         problem.gradient(theta * np.nan)
     with pytest.raises(ValueError, match="activation"):
-        br.ShallowNetwork(4, "gelu")
+        br.FlatShallowNetwork(4, "gelu")
     with pytest.raises(ValueError, match="width"):
-        br.ShallowNetwork(0, "tanh")
+        br.FlatShallowNetwork(0, "tanh")
     with pytest.raises(ValueError, match="seed"):
         problem.network.initial_parameters(-1)
     with pytest.raises(ValueError, match="θ must have shape"):

@@ -101,5 +101,5 @@ def test_derivation_registry() -> None:
     assert "\\[" in render("sigmoid-gradient", latex=True)
     with pytest.raises(ValueError, match="unknown derivation 'nope'"):
         render("nope")
-    with pytest.raises(ValueError, match="unknown activation"):
+    with pytest.raises(ValueError, match="covers activations tanh, logistic, not .relu."):
         render("sigmoid-gradient", activation="relu")

@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 
 from empirics.band_ratios import (
     DensityGrid,
-    ShallowNetwork,
+    FlatShallowNetwork,
     StageProblem,
     Trajectory,
     change_tail_ratios,
@@ -94,10 +94,10 @@ def _grid(params: Params) -> DensityGrid:
 def _problem(params: Params, activation: str) -> StageProblem:
     grid = _grid(params)
     target = sine_target(grid.x, params["target_frequencies"], params["target_amplitudes"])
-    return StageProblem(grid, ShallowNetwork(int(params["width"]), activation), target)
+    return StageProblem(grid, FlatShallowNetwork(int(params["width"]), activation), target)
 
 
-def _initial_parameters(params: Params, network: ShallowNetwork, seed: int) -> torch.Tensor:
+def _initial_parameters(params: Params, network: FlatShallowNetwork, seed: int) -> torch.Tensor:
     return network.initial_parameters(
         int(seed),
         weight_std=float(params["weight_std"]),
@@ -577,7 +577,7 @@ def _tail_runs(key: str, seeds: tuple[int, ...]) -> dict[tuple[str, int], TailRu
 def predict_regularity(params: Params, seeds: Sequence[int]) -> Prediction:
     frames = [tidy(ALL_SEEDS, "relu.predicted_exponent", stages.RELU_TAIL_EXPONENT)]
     for activation in stages.EXPONENTIAL_ACTIVATIONS:
-        network = ShallowNetwork(int(params["width"]), activation)
+        network = FlatShallowNetwork(int(params["width"]), activation)
         for seed in seeds:
             max_w = network.max_abs_weight(_initial_parameters(params, network, seed))
             frames.append(tidy(seed, f"{activation}.predicted_rate",

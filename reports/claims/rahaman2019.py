@@ -28,9 +28,10 @@ from scipy import stats
 
 from empirics import ramp_spectrum, relu_fit
 from empirics.targets import SumOfSines
+from reports import spectral_bias_training as training
 from reports.catalogue import register
 from reports.claim import ALL_SEEDS, Claim, Measurement, Params, Prediction, concat, tidy
-from reports.rules import Bound, Rate
+from reports.rules import Bound, Order, Rate
 from theory import relu_spectrum
 
 SOURCE = (
@@ -682,9 +683,6 @@ register(
 # ------------------------------------------------------------------------------------------------
 # The training claims (Figs. 1 and 2, §5): ReLU networks fitted to Σ A_i sin(2πk_i z + φ_i) with the
 # ensemble engine; predictions, measurements and figures in reports/spectral_bias_training.py.
-
-from reports import spectral_bias_training as training  # noqa: E402
-from reports.rules import Order  # noqa: E402
 
 TRAINING_QUICK = {
     "frequencies": [1, 2, 3, 4, 5, 6],

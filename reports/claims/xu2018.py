@@ -23,9 +23,10 @@ from matplotlib.figure import Figure
 
 from empirics import frequency_loss
 from empirics.seeding import numpy_rng
+from reports import spectral_bias_training as training
 from reports.catalogue import register
 from reports.claim import Claim, Measurement, Params, Prediction, concat, tidy
-from reports.rules import Equality
+from reports.rules import Bound, Equality
 from theory import sigmoid_gradient
 
 SOURCE = (
@@ -429,9 +430,6 @@ register(
 # ------------------------------------------------------------------------------------------------
 # xu2018.spectral-norm-vs-dynamics (Fig. 3): the weight-norm bound of Rahaman et al. against the
 # training dynamics of a ReLU network in their setting; measured in reports/spectral_bias_training.py.
-
-from reports import spectral_bias_training as training  # noqa: E402
-from reports.rules import Bound  # noqa: E402
 
 register(
     Claim(

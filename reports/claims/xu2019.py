@@ -37,6 +37,8 @@ from reports.peak_dynamics import (
     heatmap_figure,
     network_spec,
     peak_curve_rows,
+    rho_text,
+    target_peaks,
     training_config,
 )
 from reports.rules import Bound, Order
@@ -54,22 +56,12 @@ XU2018 = (
 )
 
 
-def _peaks(params: Params) -> tuple[list[int], list[float]]:
-    """The target's peaks in increasing frequency, with their amplitudes."""
-    order = np.argsort(params["frequencies"])
-    return [int(params["frequencies"][i]) for i in order], [float(params["amplitudes"][i]) for i in order]
-
-
-def _rho_text(peaks: Sequence[int], steps: np.ndarray) -> str:
-    return ", ".join(f"{rank_correlation(np.asarray(peaks, float), row):.2f}" for row in steps)
-
-
 # ------------------------------------------------------------------------------------------------
 # xu2019.fprinciple-1d
 
 
 def predict_fprinciple(params: Params, seeds: Sequence[int]) -> Prediction:
-    peaks, _ = _peaks(params)
+    peaks, _ = target_peaks(params)
     return Prediction(
         concat([]),
         f"F-Principle: the peaks k = {peaks} converge (Δ_F < {params['threshold']:g} to the end) from low to "
@@ -78,7 +70,7 @@ def predict_fprinciple(params: Params, seeds: Sequence[int]) -> Prediction:
 
 
 def measure_fprinciple(params: Params, seeds: Sequence[int]) -> Measurement:
-    peaks, amplitudes = _peaks(params)
+    peaks, amplitudes = target_peaks(params)
     grid = grid_of(params)
     target = sine_targets(seeds[:1], peaks, amplitudes, grid.period, random_phase=False)[0]
     fit = train_on_grid(
@@ -97,7 +89,7 @@ def measure_fprinciple(params: Params, seeds: Sequence[int]) -> Measurement:
     summary = (
         "median convergence step per peak: "
         + ", ".join(f"k={k}: {step:.0f}" for k, step in zip(peaks, median, strict=True))
-        + f" (of {int(fit.steps[-1])} steps); ρ per seed: {_rho_text(peaks, converged)}"
+        + f" (of {int(fit.steps[-1])} steps); ρ per seed: {rho_text(peaks, converged)}"
     )
     return Measurement(
         concat(frames),
@@ -211,7 +203,7 @@ def predict_large_init(params: Params, seeds: Sequence[int]) -> Prediction:
     The table holds that factor at every peak for a first-layer weight of one standard deviation, at the
     standard and at the large scale (for the LeCun-normal first layer, fan_in = 1, that is init_scale).
     """
-    peaks, _ = _peaks(params)
+    peaks, _ = target_peaks(params)
     k = np.asarray(peaks, dtype=float)
     standard = float(params["init_scale"])
     scales = {"standard": standard, "large": standard * float(params["large_factor"])}
@@ -233,7 +225,7 @@ def _relative_rms(outputs: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def measure_large_init(params: Params, seeds: Sequence[int]) -> Measurement:
-    peaks, amplitudes = _peaks(params)
+    peaks, amplitudes = target_peaks(params)
     grid = grid_of(params)
     train, test = grid.subgrid(0, 2), grid.subgrid(1, 2)
     target = sine_targets(seeds[:1], peaks, amplitudes, grid.period, random_phase=False)[0]
@@ -259,8 +251,8 @@ def measure_large_init(params: Params, seeds: Sequence[int]) -> Measurement:
         frames.append(tidy(seed, "test_error_ratio", ratio[member]))
     diverged = tuple(sorted(set(runs["standard"].run.diverged_seeds) | set(runs["large"].run.diverged_seeds)))
     summary = (
-        f"ρ per seed, large init: {_rho_text(peaks, converged['large'])}; standard: "
-        f"{_rho_text(peaks, converged['standard'])}; held-out relative error, median: large "
+        f"ρ per seed, large init: {rho_text(peaks, converged['large'])}; standard: "
+        f"{rho_text(peaks, converged['standard'])}; held-out relative error, median: large "
         f"{np.median(test_error['large']):.3f}, standard {np.median(test_error['standard']):.3f}"
     )
     large = runs["large"]
@@ -422,7 +414,7 @@ def predict_early_stopping(params: Params, seeds: Sequence[int]) -> Prediction:
 
 
 def measure_early_stopping(params: Params, seeds: Sequence[int]) -> Measurement:
-    peaks, amplitudes = _peaks(params)
+    peaks, amplitudes = target_peaks(params)
     grid = grid_of(params)
     train, test = grid.subgrid(0, 2), grid.subgrid(1, 2)
     low, high = (int(v) for v in params["noise_band"])
