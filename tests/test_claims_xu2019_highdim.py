@@ -201,14 +201,3 @@ def test_poisson_holds_and_fails():
     assert poisson_verdict(replace(holds, dnn={0: jacobi_like_dnn})) == "diverge"
     # so does a hybrid slower than Jacobi alone (switched too late: 2.5 s of DNN before Jacobi)
     assert poisson_verdict(replace(holds, switch_seconds={0: 2.5})) == "diverge"
-
-
-# ------------------------------------------------------------------------------------------------
-# the quick profile, end to end (slow: about 10-40 s per claim on 2 cores)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("claim_id", IDS)
-def test_quick_profile_reaches_the_expected_verdict(claim_id):
-    claim = claims()[claim_id]
-    assert run_claim(claim_id, dict(claim.setup["quick"])) == claim.expected
