@@ -6,11 +6,14 @@ The file holds one table per claim, keyed by id (DESIGN.md):
     init_scale = 20
 
 An unknown claim, an unknown key (one the claim's setup for the profile does not have), a value of
-the wrong type or a file that is not TOML is bad input (`ConfigError`, one line).
+the wrong type, a NaN or infinite number (TOML allows `nan` and `inf`), a zero or negative value of
+a parameter that must be positive (`POSITIVE`: a frequency, a weight scale, a learning rate, a size…)
+or a file that is not TOML is bad input (`ConfigError`, one line), raised before any claim runs.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +27,23 @@ class ConfigError(ValueError):
 
 
 Overrides = dict[str, dict[str, Any]]
+
+POSITIVE = frozenset({
+    # frequencies and amplitudes of targets (a peak at k = 0 or of amplitude 0 has no relative error)
+    "frequencies", "target_frequencies", "modes", "amplitudes", "target_amplitudes", "etas", "delta_ratios",
+    "k_min", "k_max", "k_dense", "fit_k_min", "fit_k_max", "frequencies_per_neuron", "frequency_points",
+    # weight scales (w = 0 has no transform e^{-π|k|/(2|w|)})
+    "w_min", "w_max", "init_scale", "weight_std", "large_factor", "perturbation_norms",
+    # training and sizes
+    "lr", "steps", "train_steps", "dnn_steps", "max_steps", "max_sweeps", "points", "train_points",
+    "grid_points", "interior_points", "fft_points", "hidden", "width", "neurons", "depth", "depths",
+    "networks_per_depth", "bits", "samples", "bands", "snapshot_every", "snapshots", "eval_every",
+    "check_every", "bound_every", "seeds",
+    # thresholds and tolerances
+    "level", "threshold", "peak_threshold", "tolerance", "quadrature_digits", "z_max", "target_width",
+    "sigma", "half_width",
+})
+"""Parameters whose every number must be > 0, in any claim that has them."""
 
 
 def load_config(path: str | Path, catalogue: Mapping[str, Claim], profile: str) -> Overrides:
@@ -58,6 +78,7 @@ def load_config(path: str | Path, catalogue: Mapping[str, Claim], profile: str) 
                     f"known: {', '.join(sorted(setup))}"
                 )
             _check_type(path, claim_id, key, setup[key], value)
+            _check_value(path, claim_id, key, value)
         overrides[claim_id] = dict(table)
     return overrides
 
@@ -73,9 +94,27 @@ def _check_type(path: Path, claim_id: str, key: str, default: Any, value: Any) -
 
     expected, given = kind(default), kind(value)
     if expected == given or (expected == "number" and given == "int"):
-        if key == "seeds" and (not isinstance(value, int) or value < 1):
-            raise ConfigError(f"config file {path}: claim {claim_id}: seeds must be a positive integer")
         return
     raise ConfigError(
         f"config file {path}: claim {claim_id}: {key} = {value!r} is a {given}, expected a {expected}"
     )
+
+
+def _numbers(value: Any) -> list[float]:
+    """Every number in a value (nested lists included)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [value]
+    if isinstance(value, list):
+        return [number for item in value for number in _numbers(item)]
+    return []
+
+
+def _check_value(path: Path, claim_id: str, key: str, value: Any) -> None:
+    """No NaN or inf anywhere; no zero or negative number in a POSITIVE parameter."""
+    numbers = _numbers(value)
+    if any(not math.isfinite(number) for number in numbers):
+        raise ConfigError(f"config file {path}: claim {claim_id}: {key} = {value!r} holds NaN or inf")
+    if key in POSITIVE and any(number <= 0 for number in numbers):
+        raise ConfigError(f"config file {path}: claim {claim_id}: {key} must be positive, not {value!r}")

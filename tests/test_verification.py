@@ -1,4 +1,4 @@
-"""`reports.verify` end to end on toy claims: files written, report agrees with verdicts, resume, bad input."""
+"""`reports.verify` end to end: files written, report agrees with verdicts, resume, bad input (toy and real claims)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from toy_claims import make_claim
 import reports.executor
 import reports.task
 from reports import verify
-from reports.config import ConfigError
+from reports.catalogue import claims
+from reports.config import POSITIVE, ConfigError
 from reports.run_store import RunDirError
 
 
@@ -152,7 +153,9 @@ def test_bad_input_is_rejected_before_any_claim_runs(tmp_path, toys):
         ("[claim.\"toy.unknown\"]\nperturbation = 1.0", "unknown claim"),
         ("[claim.\"toy.exact\"]\nwidth = 3", "no parameter 'width'"),
         ("[claim.\"toy.exact\"]\nperturbation = \"big\"", "expected a number"),
-        ("[claim.\"toy.exact\"]\nseeds = 0", "seeds must be a positive integer"),
+        ("[claim.\"toy.exact\"]\nseeds = 0", "seeds must be positive, not 0"),
+        ("[claim.\"toy.exact\"]\nperturbation = nan", "perturbation = nan holds NaN or inf"),
+        ("[claim.\"toy.exact\"]\nperturbation = -inf", "holds NaN or inf"),
         ("profile = \"quick\"", "unknown top-level key"),
     ],
 )
@@ -161,6 +164,33 @@ def test_malformed_config_is_bad_input(tmp_path, toys, content, message):
     config.write_text(content)
     with pytest.raises(ConfigError, match=message):
         verify(["toy.exact"], config=config, out=tmp_path / "run", progress=False)
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "line", "message"),
+    [
+        ("xu2019.fprinciple-1d", "frequencies = [0, 3, 5]", "frequencies must be positive, not \\[0, 3, 5\\]"),
+        ("xu2018.gradient-exponential-decay", "w_min = 0.0", "w_min must be positive"),
+        ("xu2019.large-init", "lr = nan", "lr = nan holds NaN or inf"),
+        ("rahaman2019.fig1-equal-amplitudes", "hidden = [64, 0, 64]", "hidden must be positive"),
+    ],
+)
+def test_a_zero_frequency_weight_or_size_in_a_real_claim_is_bad_input(tmp_path, claim_id, line, message):
+    config = tmp_path / "bad.toml"
+    config.write_text(f'[claim."{claim_id}"]\n{line}\n')
+    with pytest.raises(ConfigError, match=message):
+        verify([claim_id], config=config, out=tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()
+
+
+def test_every_positive_parameter_is_a_parameter_of_some_claim():
+    known = {key for claim in claims().values() for setup in claim.setup.values() for key in setup}
+    assert not POSITIVE - known, sorted(POSITIVE - known)
+    for claim in claims().values():  # and every registered default obeys the rule
+        for setup in claim.setup.values():
+            for key in POSITIVE & set(setup):
+                values = setup[key] if isinstance(setup[key], list) else [setup[key]]
+                assert all(v > 0 for v in values), (claim.id, key, setup[key])
 
 
 def test_corrupt_verdicts_json_is_an_error_and_nothing_is_overwritten(tmp_path, toys):
