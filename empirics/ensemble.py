@@ -16,6 +16,7 @@ parameters; step 0 is the initialisation. The engine sets no torch thread count:
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,8 @@ class TrainingConfig:
     """Full-batch training: `steps` updates of Adam (default betas, eps) or plain gradient descent.
 
     `snapshot_steps` lists the numbers of updates after which outputs are recorded (default: 0 and
-    `steps`); `record_norms` also records ‖W_l‖₂ of every layer there.
+    `steps`); `record_norms` also records ‖W_l‖₂ of every layer there. `progress` shows a progress bar
+    on stderr unless the environment sets FPCHECK_PROGRESS=0 (`fpcheck verify --quiet` does).
     """
 
     steps: int
@@ -232,12 +234,16 @@ def _optimizer(config: TrainingConfig, tensors: list[torch.Tensor]) -> torch.opt
     return torch.optim.SGD(tensors, lr=config.lr, foreach=True)
 
 
+PROGRESS_VARIABLE = "FPCHECK_PROGRESS"
+"""Set to 0 in the environment to hide every training progress bar (read at each training run)."""
+
+
 def _progress(config: TrainingConfig, members: int) -> tqdm:
     return tqdm(
         range(config.steps),
         desc=f"{config.description} ({members} seeds)",
         file=sys.stderr,
-        disable=not config.progress,
+        disable=not config.progress or os.environ.get(PROGRESS_VARIABLE) == "0",
         leave=False,
         mininterval=1.0,
     )

@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--config", default=None, help="TOML file of per-claim parameter overrides")
     verify.add_argument("--out", default=None, help="output directory (default: ./fpcheck-report)")
     verify.add_argument("--json", action="store_true", help="print the verdict table as JSON on stdout")
-    verify.add_argument("--quiet", action="store_true", help="no progress bar")
+    verify.add_argument("--quiet", action="store_true", help="no progress bars, the run's or the trainings'")
     verify.add_argument("--workers", type=int, default=None, help="run on a Dask LocalCluster of N workers")
     verify.add_argument("--scheduler", default=None,
                         help="run on a running Dask cluster (tcp://HOST:PORT; default: $DASK_SCHEDULER_ADDRESS)")

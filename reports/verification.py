@@ -7,14 +7,17 @@ verdicts.json, provenance.json and figures/. Returns the verdict table as a pand
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
 
+from empirics.ensemble import PROGRESS_VARIABLE
 from reports.catalogue import claims, select
 from reports.config import load_config
 from reports.executor import executor
@@ -58,7 +61,7 @@ def verify(
     finished = {task.claim_id: store.finished(task.claim_id, task.config_hash) for task in tasks}
     reused = [claim_id for claim_id, record in finished.items() if record is not None]
     pending = [task for task in tasks if finished[task.claim_id] is None]
-    with executor(workers, scheduler) as runner, tqdm(
+    with _training_bars(progress), executor(workers, scheduler) as runner, tqdm(
         total=len(tasks), initial=len(reused), desc="fpcheck verify", unit="claim", disable=not progress
     ) as bar:
         address = runner.address
@@ -92,6 +95,22 @@ def verify(
     store.write_text("report.md", render_markdown(records, catalogue, provenance))
     store.write_text("report.html", render_html(records, catalogue, provenance))
     return verdict_table(records)
+
+
+@contextmanager
+def _training_bars(show: bool) -> Iterator[None]:
+    """Without progress, hide the training bars too (FPCHECK_PROGRESS=0, inherited by LocalCluster
+    workers) while the run lasts; the variable is restored afterwards."""
+    before = os.environ.get(PROGRESS_VARIABLE)
+    if not show:
+        os.environ[PROGRESS_VARIABLE] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(PROGRESS_VARIABLE, None)
+        else:
+            os.environ[PROGRESS_VARIABLE] = before
 
 
 def verdict_row(record: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -12,6 +13,7 @@ from toy_claims import make_claim
 
 import reports.executor
 import reports.task
+from empirics.ensemble import PROGRESS_VARIABLE
 from reports import verify
 from reports.catalogue import claims
 from reports.config import POSITIVE, ConfigError
@@ -201,3 +203,14 @@ def test_corrupt_verdicts_json_is_an_error_and_nothing_is_overwritten(tmp_path, 
         verify(["toy.exact", "toy.perturbed"], out=tmp_path, progress=False)
     after = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
     assert after == before
+
+
+def test_without_progress_the_training_bars_are_hidden_too(tmp_path, capsys):
+    config = tmp_path / "tiny.toml"
+    config.write_text('[claim."xu2019.fprinciple-1d"]\nsteps = 30\nhidden = [8]\npoints = 32\nseeds = 1\n')
+    bar = "xu2019.fprinciple-1d (1 seeds)"
+    verify(["xu2019.fprinciple-1d"], config=config, out=tmp_path / "quiet", progress=False)
+    assert bar not in capsys.readouterr().err
+    assert PROGRESS_VARIABLE not in os.environ  # restored after the run
+    verify(["xu2019.fprinciple-1d"], config=config, out=tmp_path / "shown", progress=True)
+    assert bar in capsys.readouterr().err
