@@ -28,6 +28,9 @@ Params = Mapping[str, Any]
 
 TIDY_COLUMNS = ("seed", "quantity", "x", "value")
 ALL_SEEDS = -1
+WALL_CLOCK_SUFFIX = "_seconds"
+"""A quantity named *_seconds is a wall-clock time: it differs from run to run, so `fpcheck compare`
+leaves it out of the number-by-number comparison (and says how many it left out)."""
 
 
 def tidy(seed: int, quantity: str, value: Any, x: Any = None) -> pd.DataFrame:

@@ -3,6 +3,8 @@
 Verdicts, seeds, the set of (seed, quantity, x) rows and every integer value must match exactly; other
 values within |a - b| ≤ atol + rtol |b| (defaults rtol 1e-6, atol 1e-12; NaN matches NaN). Same
 seed, same machine: the numbers are expected to be bit-identical, and the summary says whether they are.
+Wall-clock quantities (named *_seconds, `reports.claim.WALL_CLOCK_SUFFIX`) must have the same rows but
+their values are not compared; the summary counts them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reports.claim import WALL_CLOCK_SUFFIX
 from reports.run_store import RunDirError
 
 KEY = ["claim", "seed", "quantity", "x"]
@@ -32,6 +35,7 @@ class Comparison:
     identical: list[str]
     within_tolerance: list[str]
     differences: list[ClaimDifference]
+    wall_clock_numbers: int = 0
 
     @property
     def agree(self) -> bool:
@@ -39,9 +43,10 @@ class Comparison:
 
     def summary(self) -> str:
         verdict = "runs agree" if self.agree else "runs differ"
+        timings = f" ({self.wall_clock_numbers} wall-clock numbers not compared)" if self.wall_clock_numbers else ""
         return (
             f"compare: {verdict}: {len(self.claims)} claims, {len(self.identical)} bit-identical, "
-            f"{len(self.within_tolerance)} within tolerance, {len(self.differences)} differing"
+            f"{len(self.within_tolerance)} within tolerance, {len(self.differences)} differing{timings}"
         )
 
 
@@ -81,9 +86,14 @@ def compare_runs(run_a: str | Path, run_b: str | Path, rtol: float = 1e-6, atol:
             difference.reasons.append(f"verdict {a['verdict']} vs {b['verdict']}")
         if a["seeds"] != b["seeds"]:
             difference.reasons.append(f"seeds {a['seeds']} vs {b['seeds']}")
-        identical = _compare_rows(
-            results_a[results_a["claim"] == claim], results_b[results_b["claim"] == claim], rtol, atol, difference
-        )
+        rows_a, rows_b = results_a[results_a["claim"] == claim], results_b[results_b["claim"] == claim]
+        if not np.array_equal(_row_keys(rows_a), _row_keys(rows_b)):
+            difference.reasons.append(f"different rows ({len(rows_a)} vs {len(rows_b)} numbers)")
+            comparison.differences.append(difference)
+            continue
+        wall_clock = rows_a["quantity"].str.endswith(WALL_CLOCK_SUFFIX).to_numpy()
+        comparison.wall_clock_numbers += int(wall_clock.sum())
+        identical = _compare_values(rows_a[~wall_clock], rows_b[~wall_clock], rtol, atol, difference)
         if difference.reasons:
             comparison.differences.append(difference)
         elif identical:
@@ -93,14 +103,14 @@ def compare_runs(run_a: str | Path, run_b: str | Path, rtol: float = 1e-6, atol:
     return comparison
 
 
-def _compare_rows(a: pd.DataFrame, b: pd.DataFrame, rtol: float, atol: float, difference: ClaimDifference) -> bool:
-    """Adds the reasons rows differ; True when every number is bit-identical."""
+def _row_keys(rows: pd.DataFrame) -> np.ndarray:
+    """One string per row from its KEY columns, sorted; a missing x (a scalar quantity) reads 'nan'."""
+    return np.sort(np.array(["|".join(map(repr, key)) for key in rows[KEY].itertuples(index=False, name=None)]))
+
+
+def _compare_values(a: pd.DataFrame, b: pd.DataFrame, rtol: float, atol: float, difference: ClaimDifference) -> bool:
+    """Adds the reason values differ (rows with the same keys); True when every number is bit-identical."""
     a, b = a.sort_values(KEY, kind="stable"), b.sort_values(KEY, kind="stable")
-    keys_a = a[KEY].astype(str).agg("|".join, axis=1).to_numpy()
-    keys_b = b[KEY].astype(str).agg("|".join, axis=1).to_numpy()
-    if len(keys_a) != len(keys_b) or not np.array_equal(keys_a, keys_b):
-        difference.reasons.append(f"different rows ({len(keys_a)} vs {len(keys_b)} numbers)")
-        return False
     value_a, value_b = a["value"].to_numpy(float), b["value"].to_numpy(float)
     both_nan = np.isnan(value_a) & np.isnan(value_b)
     same = (value_a == value_b) | both_nan

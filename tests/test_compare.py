@@ -61,6 +61,29 @@ def test_a_deviation_within_tolerance_agrees_and_beyond_it_differs(runs):
     assert fpcheck("compare", str(first), str(second), "--rtol", "1e-3").returncode == 0
 
 
+def add_rows(run, rows):
+    results = pd.read_csv(run / "results.csv")
+    extra = pd.DataFrame(rows, columns=["claim", "seed", "quantity", "x", "value"])
+    pd.concat([results, extra], ignore_index=True).to_csv(run / "results.csv", index=False, float_format="%.17g")
+
+
+def test_scalars_compare_and_wall_clock_times_are_counted_not_compared(runs):
+    """Scalar rows (no x, read back as NaN) and *_seconds rows, as real claims write them."""
+    first, second = runs
+    add_rows(first, [("toy.exact", 0, "steps_taken", None, 12.0), ("toy.exact", 0, "fit_seconds", None, 0.50)])
+    add_rows(second, [("toy.exact", 0, "steps_taken", None, 12.0), ("toy.exact", 0, "fit_seconds", None, 0.73)])
+    comparison = compare_runs(first, second, rtol=0, atol=0)
+    assert comparison.agree and "toy.exact" in comparison.identical
+    assert comparison.wall_clock_numbers == 1
+    assert comparison.summary().endswith("(1 wall-clock numbers not compared)")
+    add_rows(second, [("toy.exact", 0, "extra_seconds", None, 0.1)])  # a timing row only B has: rows differ
+    assert "different rows" in compare_runs(first, second).differences[0].reasons[0]
+    add_rows(first, [("toy.exact", 0, "extra_seconds", None, 0.1)])
+    add_rows(first, [("toy.exact", 1, "steps_taken", None, 12.0)])  # a scalar that differs in B: 13 ≠ 12
+    add_rows(second, [("toy.exact", 1, "steps_taken", None, 13.0)])
+    assert "largest deviation 1" in compare_runs(first, second).differences[0].reasons[0]
+
+
 def test_runs_with_other_claims_seeds_or_verdicts_differ(runs, tmp_path):
     first, second = runs
     verify(["toy.exact"], seeds=2, out=tmp_path / "fewer", progress=False)
