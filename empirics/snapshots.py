@@ -11,6 +11,8 @@ last step": all such curves tie last).
   "converges when its relative error first falls below" the threshold);
 - `settled_below`: the first snapshot after which the error stays < threshold until the end of the
   run (the convergence step of a spectral peak).
+
+`step_at` turns such indices into training steps, index T reading as one step after the last.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def log_spaced_steps(steps: int, count: int) -> np.ndarray:
         raise ValueError(f"the number of snapshots must be an integer ≥ 2, not {count!r}")
     spaced = np.round(np.geomspace(1, steps, count)).astype(np.int64)
     return np.unique(np.concatenate([[0], spaced]))
+
+
+def step_at(steps: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """The step of each snapshot index; index T (never) is steps[-1] + 1, after the last step."""
+    steps = np.asarray(steps)
+    return np.append(steps, steps[-1] + 1)[indices]
 
 
 def _checked(errors: np.ndarray, threshold: float) -> np.ndarray:

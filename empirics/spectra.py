@@ -24,6 +24,7 @@ import numpy as np
 from scipy import stats
 
 from empirics.grids import PeriodicGrid
+from empirics.snapshots import settled_below, step_at
 
 
 def fourier_coefficients(values: np.ndarray, grid: PeriodicGrid, axis: int = -1) -> np.ndarray:
@@ -61,15 +62,9 @@ def convergence_steps(steps: np.ndarray, errors: np.ndarray, threshold: float) -
         raise ValueError(f"errors must have {steps.size} snapshots along axis 0, not shape {errors.shape}")
     if steps.size > 1 and np.any(np.diff(steps) <= 0):
         raise ValueError("snapshot steps must increase")
-    below = errors < threshold
-    # index of the first snapshot of the final run of `below` values (T when the last one is not below)
-    not_below = ~below
-    reversed_first = np.argmax(not_below[::-1], axis=0)
-    any_not_below = not_below.any(axis=0)
-    start = np.where(any_not_below, steps.size - reversed_first, 0)
-    extended = np.append(steps, steps[-1] + 1)
-    result = extended[start]
-    return np.where(np.isnan(errors).any(axis=0), np.nan, result)
+    nan = np.isnan(errors).any(axis=0)
+    settled = settled_below(np.where(np.isnan(errors), np.inf, errors), threshold)
+    return np.where(nan, np.nan, step_at(steps, settled))
 
 
 def first_reach_steps(steps: np.ndarray, values: np.ndarray, level: float) -> np.ndarray:
@@ -83,8 +78,7 @@ def first_reach_steps(steps: np.ndarray, values: np.ndarray, level: float) -> np
         raise ValueError(f"values must have {steps.size} snapshots along axis 0, not shape {values.shape}")
     reached = values >= level
     first = np.where(reached.any(axis=0), np.argmax(reached, axis=0), steps.size)
-    result = np.append(steps, steps[-1] + 1)[first]
-    return np.where(np.isnan(values).any(axis=0), np.nan, result)
+    return np.where(np.isnan(values).any(axis=0), np.nan, step_at(steps, first))
 
 
 def rank_correlation(x: np.ndarray, y: np.ndarray) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from empirics.snapshots import first_below, log_spaced_steps, settled_below
+from empirics.snapshots import first_below, log_spaced_steps, settled_below, step_at
 
 
 def test_crossings_by_hand():
@@ -14,6 +14,8 @@ def test_crossings_by_hand():
     np.testing.assert_array_equal(settled_below(errors, 0.5), [1, 2, 4])  # the third never settles: T
     np.testing.assert_array_equal(first_below(errors, 0.05), [4, 4, 4])  # never: all tie at T
     np.testing.assert_array_equal(settled_below(errors, 2.0), [0, 0, 0])
+    # as steps of a run snapshotted at 0, 10, 20, 30: never settling reads as one step after the last
+    np.testing.assert_array_equal(step_at(np.array([0, 10, 20, 30]), settled_below(errors, 0.5)), [10, 20, 31])
 
 
 def test_log_spaced_steps():

@@ -26,7 +26,7 @@ from empirics.image_fit import ImageFitRun, image_fit_run
 from empirics.mlp import MLPSpec
 from empirics.parity import ParityRun, parity_run
 from empirics.poisson import PoissonProblem, Race, solver_race
-from empirics.snapshots import settled_below
+from empirics.snapshots import settled_below, step_at
 from reports.catalogue import register
 from reports.claim import ALL_SEEDS, Claim, Measurement, Params, Prediction, concat, tidy
 from reports.rules import Bound, Equality, Order
@@ -55,7 +55,6 @@ def _step_axis(axes, steps: np.ndarray) -> None:
 
 def filtering_measurement(run: FilteringRun, data_name: str, params: Params) -> Measurement:
     """The claim's tidy rows, summary and notes from a filtering run."""
-    steps_after = np.append(run.steps, run.steps[-1] + 1)  # snapshot index T: after the last step
     frames = []
     for member, seed in enumerate(run.seeds):
         low, high = run.first_low[:, member], run.first_high[:, member]
@@ -63,8 +62,8 @@ def filtering_measurement(run: FilteringRun, data_name: str, params: Params) -> 
             continue
         frames += [
             tidy(seed, "snapshots_ahead", high - low, x=run.delta_ratios),
-            tidy(seed, "step_low_below", steps_after[low], x=run.delta_ratios),
-            tidy(seed, "step_high_below", steps_after[high], x=run.delta_ratios),
+            tidy(seed, "step_low_below", step_at(run.steps, low), x=run.delta_ratios),
+            tidy(seed, "step_high_below", step_at(run.steps, high), x=run.delta_ratios),
             tidy(seed, "train_accuracy", run.train_accuracy[member]),
         ]
     frames.append(tidy(ALL_SEEDS, "target_low_fraction", run.target_low_fraction, x=run.delta_ratios))
@@ -79,8 +78,8 @@ def filtering_measurement(run: FilteringRun, data_name: str, params: Params) -> 
         never = int(np.sum(run.first_high[:, healthy] == run.steps.size))
         summary = (
             f"{data_name}: over {len(run.delta_ratios)} δ and {len(healthy)} seeds, e_low first fell below "
-            f"{threshold:g} at steps {_range(steps_after[run.first_low[:, healthy]])}, e_high at "
-            f"{_range(steps_after[run.first_high[:, healthy]])} (step {run.steps[-1] + 1} = never: "
+            f"{threshold:g} at steps {_range(step_at(run.steps, run.first_low[:, healthy]))}, e_high at "
+            f"{_range(step_at(run.steps, run.first_high[:, healthy]))} (step {run.steps[-1] + 1} = never: "
             f"{never} cases); smallest lead per seed {lead.tolist()} snapshots; final training accuracy "
             f"{_range(run.train_accuracy[healthy], '.3f')}"
         )
@@ -411,16 +410,16 @@ def measure_image(params: Params, seeds: Sequence[int]) -> Measurement:
 def image_measurement(run: ImageFitRun, params: Params) -> Measurement:
     """The claim's tidy rows, summary and notes from an image-fitting run."""
     bands = np.arange(run.band_errors.shape[-1])
-    steps_after = np.append(run.steps, run.steps[-1] + 1)
     frames = []
     for member, seed in enumerate(run.seeds):
         if seed in run.diverged:
             continue
-        frames.append(tidy(seed, "band_convergence_step", steps_after[run.first_below[member]], x=bands))
+        frames.append(tidy(seed, "band_convergence_step", step_at(run.steps, run.first_below[member]), x=bands))
         frames.append(tidy(seed, "final_band_error", run.band_errors[-1, member], x=bands))
     healthy = [m for m, s in enumerate(run.seeds) if s not in run.diverged]
     summary = "; ".join(
-        f"seed {run.seeds[m]}: bands converge at steps {steps_after[run.first_below[m]].tolist()}" for m in healthy
+        f"seed {run.seeds[m]}: bands converge at steps {step_at(run.steps, run.first_below[m]).tolist()}"
+        for m in healthy
     ) + f" (step {run.steps[-1] + 1} = not within the run)"
     notes = (
         f"Photograph: scikit-learn's `{params['image']}` in grey levels, downsampled by area averaging to "
@@ -537,7 +536,7 @@ def poisson_measurement(race: Race, problem: PoissonProblem, params: Params) -> 
     modes = np.array(problem.modes)
     highest, lowest = int(np.argmax(modes)), int(np.argmin(modes))
     jacobi_settled = settled_below(race.jacobi.peak_errors, threshold)
-    jacobi_sweeps = _at(race.jacobi.iterations, jacobi_settled)
+    jacobi_sweeps = step_at(race.jacobi.iterations, jacobi_settled)
     check = int(params["check_every"])
     predicted = np.ceil(jacobi_sweeps_to_reduce(modes, problem.interior_points, threshold) / check) * check
     jacobi_seconds = race.jacobi.seconds_to(tolerance)
@@ -553,7 +552,7 @@ def poisson_measurement(race: Race, problem: PoissonProblem, params: Params) -> 
         hybrid_seconds = race.hybrid_seconds_to(seed, tolerance)
         frames += [
             tidy(seed, "dnn_lowest_first_lead", _lead(settled, lowest)),
-            tidy(seed, "dnn_convergence_step", _at(history.iterations, settled), x=modes),
+            tidy(seed, "dnn_convergence_step", step_at(history.iterations, settled), x=modes),
             tidy(seed, "dnn_seconds", history.seconds_to(tolerance)),
             tidy(seed, "dnn_reached", float(history.reaches(tolerance))),
             tidy(seed, "hybrid_seconds", hybrid_seconds),
@@ -591,11 +590,6 @@ def poisson_measurement(race: Race, problem: PoissonProblem, params: Params) -> 
                  "tolerance": tolerance, "modes": modes, "threshold": threshold,
                  "switch_step": int(params["switch_step"])}
     return Measurement(concat(frames), summary, diverged_seeds=race.diverged, notes=notes, artifacts=artifacts)
-
-
-def _at(iterations: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """The iteration of each snapshot index (index T: one past the last iteration)."""
-    return np.append(iterations, iterations[-1] + 1)[indices]
 
 
 def poisson_figures(prediction: Prediction, measurement: Measurement, params: Params) -> list[Figure]:
