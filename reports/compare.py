@@ -91,9 +91,9 @@ def compare_runs(run_a: str | Path, run_b: str | Path, rtol: float = 1e-6, atol:
             difference.reasons.append(f"different rows ({len(rows_a)} vs {len(rows_b)} numbers)")
             comparison.differences.append(difference)
             continue
-        wall_clock = rows_a["quantity"].str.endswith(WALL_CLOCK_SUFFIX).to_numpy()
-        comparison.wall_clock_numbers += int(wall_clock.sum())
-        identical = _compare_values(rows_a[~wall_clock], rows_b[~wall_clock], rtol, atol, difference)
+        timed_a, timed_b = (rows["quantity"].str.endswith(WALL_CLOCK_SUFFIX) for rows in (rows_a, rows_b))
+        comparison.wall_clock_numbers += int(timed_a.sum())
+        identical = _compare_values(rows_a[~timed_a], rows_b[~timed_b], rtol, atol, difference)
         if difference.reasons:
             comparison.differences.append(difference)
         elif identical:

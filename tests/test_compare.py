@@ -75,6 +75,9 @@ def test_scalars_compare_and_wall_clock_times_are_counted_not_compared(runs):
     comparison = compare_runs(first, second, rtol=0, atol=0)
     assert comparison.agree and "toy.exact" in comparison.identical
     assert comparison.wall_clock_numbers == 1
+    reversed_rows = pd.read_csv(second / "results.csv").iloc[::-1]  # row order is not part of a run
+    reversed_rows.to_csv(second / "results.csv", index=False, float_format="%.17g")
+    assert compare_runs(first, second, rtol=0, atol=0).agree
     assert comparison.summary().endswith("(1 wall-clock numbers not compared)")
     add_rows(second, [("toy.exact", 0, "extra_seconds", None, 0.1)])  # a timing row only B has: rows differ
     assert "different rows" in compare_runs(first, second).differences[0].reasons[0]
