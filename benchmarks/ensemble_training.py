@@ -27,10 +27,10 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from empirics.ensemble import TrainingConfig, train_ensemble, train_one_by_one
-from empirics.grid_training import sine_targets
-from empirics.grids import PeriodicGrid
-from empirics.mlp import MLPSpec
+from fpcheck.empirics.ensemble import TrainingConfig, train_ensemble, train_one_by_one
+from fpcheck.empirics.grid_training import sine_targets
+from fpcheck.empirics.grids import PeriodicGrid
+from fpcheck.empirics.mlp import MLPSpec
 
 WIDTHS = (1, 256, 256, 256, 256, 256, 1)
 POINTS = 200

@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from empirics.datasets import clustered_gaussians
-from empirics.filtering import gaussian_lowpass, gaussian_lowpass_dense, median_squared_distance
-from empirics.projection import nonuniform_dft, nonuniform_dft_direct, projections
-from empirics.seeding import numpy_rng
+from fpcheck.empirics.datasets import clustered_gaussians
+from fpcheck.empirics.filtering import gaussian_lowpass, gaussian_lowpass_dense, median_squared_distance
+from fpcheck.empirics.projection import nonuniform_dft, nonuniform_dft_direct, projections
+from fpcheck.empirics.seeding import numpy_rng
 
 NUFFT_POINTS = 60_000
 NUFFT_FREQUENCIES = 400

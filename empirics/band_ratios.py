@@ -1,19 +1,26 @@
-"""Per-band L² losses over training: the measurements of the three stages of Luo, Ma, Xu, Zhang 2019.
+"""Per-band L² losses over training: the run functions of the stage-grid experiments of Luo, Ma, Xu, Zhang 2019.
 
-The quantities of FORMULAS.md §3 (our reconstruction of the source's form, see `theory.stages`) on a
-one-hidden-layer network f_θ(x) = Σ_j a_j σ(w_j x + b_j) trained by plain gradient descent in float64:
+The setups, results and measurements are `fpcheck.empirics.stage_grid` (torch-free); this module builds
+the networks, takes the gradients and integrates the dynamics, in float64 on one torch thread. The
+quantities of docs/formulas.md §3 (our reconstruction of the source's form, see `fpcheck.theory.stages`)
+on a one-hidden-layer network f_θ(x) = Σ_j a_j σ(w_j x + b_j):
 
 - the residual h = (f_θ - f*) √ρ on a uniform grid wide enough that √ρ is negligible at both ends
-  (`DensityGrid` raises ValueError otherwise), L = ½ ‖h‖² = ½ ∫ (f_θ - f*)² ρ dx;
+  (`fpcheck.empirics.stage_grid.DensityGrid` raises ValueError otherwise), L = ½ ‖h‖² = ½ ∫ (f_θ - f*)² ρ dx;
 - its spectrum ĥ(ξ_m) = Δ Σ_n h(x_n) e^{-2πimn/N}: ordinary frequency ξ_m = `fftfreq(N, Δ)`, unitary
   transform (ĝ(ξ) = ∫ g e^{-2πiξx} dx), with the phase e^{-2πiξx_0} of the grid's start dropped because
   only |ĥ|² and conj(ĥ)·ĝ products of two grid functions are used, where it cancels;
-- L^±_η = ½ ‖P^±_η h‖² with P⁺_η keeping |ξ| > η (`theory.stages.band_masks`), over training;
+- L^±_η = ½ ‖P^±_η h‖² with P⁺_η keeping |ξ| > η (`fpcheck.theory.stages.band_masks`), over training;
 - the exact instantaneous ratio |dL⁺_η/dt| / |dL/dt| = |∇L⁺_η · ∇L| / ‖∇L‖² under gradient flow,
   both gradients by autograd (no finite differences);
 - ∂_t h = √ρ ∇_θ f · θ' with θ' = -∇L, by a Jacobian-vector product (`torch.func.jvp`);
-- the three stages located automatically: initial = step 0, intermediate = the first step with
-  L ≤ L(0)/2, final = the last step. Gradient-flow time is T = steps × learning rate.
+- gradient flow integrated by plain float64 gradient descent (`gradient_descent_float64`), and the three
+  stages located automatically: initial = step 0, intermediate = the first step with L ≤ L(0)/2,
+  final = the last step. Gradient-flow time is T = steps × learning rate.
+
+Run functions (one per experiment of `stage_grid`): `initial_stage`, `halving_stage`, `final_stage`,
+`tail_decay`. θ_0 is drawn per seed from `torch.Generator().manual_seed(seed)`
+(`FlatShallowNetwork.initial_parameters`), the learning rate is step_fraction / λ_max(Gauss–Newton at θ_0).
 """
 
 from __future__ import annotations
@@ -26,11 +33,24 @@ import numpy as np
 import torch
 from torch.func import jvp
 
-from empirics.mlp import ACTIVATIONS
-from theory.stages import (
+from fpcheck.empirics.mlp import ACTIVATIONS as ACTIVATION_FUNCTIONS
+from fpcheck.empirics.stage_grid import (
+    ACTIVATIONS,
+    DensityGrid,
+    FinalStage,
+    FinalStageResult,
+    HalvingStage,
+    HalvingStageResult,
+    InitialStage,
+    InitialStageResult,
+    StageGrid,
+    TailDecay,
+    TailDecayResult,
+    finite_positive,
+)
+from fpcheck.theory.stages import (
     band_energies,
     band_masks,
-    ordinary_frequencies,
     relative_tail_norms,
     sobolev_gradient_constant,
     sobolev_norm,
@@ -45,8 +65,6 @@ SLOPES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "logistic": lambda z, value: value * (1.0 - value),
 }
 """σ'(z) in closed form from z and σ(z) (the gradient-descent loop; checked against autograd in the tests)."""
-EDGE_TOLERANCE = 1e-12
-"""√ρ at both ends of the grid must be at most this fraction of its peak."""
 
 
 @contextmanager
@@ -65,95 +83,12 @@ def single_threaded() -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def _finite_positive(name: str, value: float) -> float:
-    value = float(value)
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite positive number, not {value!r}")
-    return value
-
-
-def check_density_truncation(points: np.ndarray, sqrt_density: np.ndarray, tolerance: float = EDGE_TOLERANCE) -> float:
-    """The larger of √ρ(x_0), √ρ(x_{N-1}) relative to max √ρ; ValueError when it exceeds `tolerance`.
-
-    The Fourier analysis treats h = u √ρ as a function on ℝ sampled on the grid; that is only valid
-    when h is negligible at both ends, which the density guarantees when this ratio is tiny.
-    """
-    sqrt_density = np.asarray(sqrt_density, dtype=float)
-    peak = float(np.max(np.abs(sqrt_density)))
-    if not (np.all(np.isfinite(sqrt_density)) and peak > 0):
-        raise ValueError("√ρ must be finite and not identically zero on the grid")
-    edge = max(abs(float(sqrt_density[0])), abs(float(sqrt_density[-1]))) / peak
-    if edge > tolerance:
-        raise ValueError(
-            f"the grid [{points[0]:.4g}, {points[-1]:.4g}] is too narrow for the density: √ρ at its ends is "
-            f"{edge:.2e} of its peak (tolerance {tolerance:.0e}); widen the grid"
-        )
-    return edge
-
-
-@dataclass(frozen=True)
-class DensityGrid:
-    """N points x_n = -X + nΔ (Δ = 2X/N) carrying the data density ρ = N(0, σ²) (σ = `sigma`).
-
-    Raises ValueError when √ρ(±X) exceeds `edge_tolerance` × max √ρ, i.e. when X < 2σ √(ln 1/tol).
-    """
-
-    points: int
-    half_width: float
-    sigma: float
-    edge_tolerance: float = EDGE_TOLERANCE
-
-    def __post_init__(self) -> None:
-        if isinstance(self.points, bool) or not isinstance(self.points, int | np.integer) or self.points < 8:
-            raise ValueError(f"a density grid needs an integer number of points ≥ 8, not {self.points!r}")
-        _finite_positive("the grid half-width X", self.half_width)
-        _finite_positive("the density's σ", self.sigma)
-        _finite_positive("the edge tolerance", self.edge_tolerance)
-        check_density_truncation(self.x, self.sqrt_density, self.edge_tolerance)
-
-    @property
-    def spacing(self) -> float:
-        return 2.0 * self.half_width / self.points
-
-    @property
-    def x(self) -> np.ndarray:
-        return -self.half_width + self.spacing * np.arange(self.points)
-
-    @property
-    def sqrt_density(self) -> np.ndarray:
-        """√ρ(x) = (2πσ²)^{-1/4} e^{-x²/(4σ²)}."""
-        return (2.0 * np.pi * self.sigma**2) ** -0.25 * np.exp(-self.x**2 / (4.0 * self.sigma**2))
-
-    @property
-    def frequencies(self) -> np.ndarray:
-        """The two-sided ordinary frequencies ξ_m of the grid (`theory.stages.ordinary_frequencies`)."""
-        return ordinary_frequencies(self.points, self.spacing)
-
-    @property
-    def nyquist(self) -> float:
-        return 1.0 / (2.0 * self.spacing)
-
-    def resolved_etas(self) -> np.ndarray:
-        """Every band edge the grid resolves: η_m = m / (NΔ), m = 0 … N/2 - 1."""
-        return np.arange(self.points // 2) / (self.points * self.spacing)
-
-
-def sine_target(x: np.ndarray, frequencies: Sequence[float], amplitudes: Sequence[float]) -> np.ndarray:
-    """f*(x) = Σ_i A_i sin(2π ξ_i x), ξ_i in ordinary frequency (cycles per unit of x)."""
-    frequencies, amplitudes = np.asarray(frequencies, dtype=float), np.asarray(amplitudes, dtype=float)
-    if frequencies.shape != amplitudes.shape or frequencies.size == 0:
-        raise ValueError("the target needs as many amplitudes as frequencies (at least one)")
-    if not (np.all(np.isfinite(frequencies)) and np.all(np.isfinite(amplitudes))):
-        raise ValueError("the target's frequencies and amplitudes must be finite")
-    return np.sum(amplitudes[:, None] * np.sin(2.0 * np.pi * frequencies[:, None] * np.asarray(x)[None, :]), axis=0)
-
-
 @dataclass(frozen=True)
 class FlatShallowNetwork:
     """f_θ(x) = Σ_j a_j σ(w_j x + b_j) with θ = (a_1…a_m, w_1…w_m, b_1…b_m) one flat float64 vector.
 
-    The network of `empirics.frequency_loss.FlatShallowNetwork` (a torch module holding fixed a, w, b), read
-    instead as a function of θ so that the gradient-flow Jacobians of the stage dynamics take one tensor."""
+    A function of θ rather than a torch module holding a, w, b, so that the gradient-flow Jacobians of
+    the stage dynamics take one tensor."""
 
     width: int
     activation: str
@@ -161,8 +96,8 @@ class FlatShallowNetwork:
     def __post_init__(self) -> None:
         if isinstance(self.width, bool) or not isinstance(self.width, int | np.integer) or self.width < 1:
             raise ValueError(f"the width must be a positive integer, not {self.width!r}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
+        if self.activation not in ACTIVATION_FUNCTIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATION_FUNCTIONS)}, not {self.activation!r}")
 
     @property
     def parameter_count(self) -> int:
@@ -176,7 +111,7 @@ class FlatShallowNetwork:
 
     def __call__(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         a, w, b = self.unpack(theta)
-        return ACTIVATIONS[self.activation](x[:, None] * w[None, :] + b[None, :]) @ a
+        return ACTIVATION_FUNCTIONS[self.activation](x[:, None] * w[None, :] + b[None, :]) @ a
 
     def initial_parameters(
         self, seed: int, weight_std: float = 1.0, bias_std: float = 1.0, output_std: float | None = None
@@ -185,8 +120,8 @@ class FlatShallowNetwork:
         a ~ N(0, output_std²) (default output_std = 1/√m), w ~ N(0, weight_std²), b ~ N(0, bias_std²)."""
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"a seed must be a non-negative integer, not {seed!r}")
-        weight_std, bias_std = _finite_positive("weight_std", weight_std), _finite_positive("bias_std", bias_std)
-        output_std = self.width**-0.5 if output_std is None else _finite_positive("output_std", output_std)
+        weight_std, bias_std = finite_positive("weight_std", weight_std), finite_positive("bias_std", bias_std)
+        output_std = self.width**-0.5 if output_std is None else finite_positive("output_std", output_std)
         generator = torch.Generator().manual_seed(int(seed))
         a = torch.randn(self.width, generator=generator, dtype=DTYPE) * output_std
         w = torch.randn(self.width, generator=generator, dtype=DTYPE) * weight_std
@@ -239,7 +174,7 @@ class StageProblem:
         """
         a, w, b = self.network.unpack(theta)
         z = self._x[:, None] * w[None, :] + b[None, :]
-        values = ACTIVATIONS[self.network.activation](z)
+        values = ACTIVATION_FUNCTIONS[self.network.activation](z)
         h = (values @ a - self._target) * self._sqrt_density
         weights = self.spacing * h * self._sqrt_density
         slopes = SLOPES[self.network.activation](z, values) * weights[:, None]
@@ -290,14 +225,14 @@ class StageProblem:
         _check_theta(theta)
         a, w, b = self.network.unpack(theta.detach())
         z = (self._x[:, None] * w[None, :] + b[None, :]).requires_grad_(True)
-        values = ACTIVATIONS[self.network.activation](z)
+        values = ACTIVATION_FUNCTIONS[self.network.activation](z)
         (slopes,) = torch.autograd.grad(values.sum(), z)
         weight = self._sqrt_density[:, None]
         blocks = [values.detach() * weight, a * self._x[:, None] * slopes * weight, a * slopes * weight]
         return torch.cat(blocks, dim=1).T.numpy()
 
     def sobolev_constant(self, theta: torch.Tensor, s: float) -> float:
-        """G_s = (Σ_k ‖√ρ ∂_{θ_k} f‖²_{H^s})^{1/2} (`theory.stages.sobolev_gradient_constant`)."""
+        """G_s = (Σ_k ‖√ρ ∂_{θ_k} f‖²_{H^s})^{1/2} (`fpcheck.theory.stages.sobolev_gradient_constant`)."""
         return sobolev_gradient_constant(self.weighted_jacobian(theta), self.spacing, s)
 
     def band_losses(self, h: np.ndarray, etas: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -384,7 +319,7 @@ class Trajectory:
         return self.stages.intermediate * self.learning_rate
 
 
-def train(
+def gradient_descent_float64(
     problem: StageProblem,
     theta: torch.Tensor,
     learning_rate: float,
@@ -394,14 +329,16 @@ def train(
     stop_at_halving: bool = False,
     track_sobolev: bool = True,
 ) -> Trajectory:
-    """Plain gradient descent θ_{n+1} = θ_n - lr ∇L(θ_n), float64, with the band losses at every step.
+    """Gradient flow θ' = -∇L integrated by plain gradient descent θ_{n+1} = θ_n - lr ∇L(θ_n) in float64,
+    with the band losses at every step (the stage claims' integrator; not the training engine
+    `fpcheck.empirics.ensemble.train_ensemble`, which trains float32 ensembles).
 
     The residuals h_n of every step are kept and their spectra taken at the end, all at once. With
     `track_sobolev`, G_s is evaluated at every iterate up to the first MSE halving (its sup enters bound
     II; otherwise `sup_sobolev_constant` is NaN). A loss that turns NaN/inf, or grows beyond
     DIVERGENCE_FACTOR × L(0), ends the run with `diverged=True`. Runs on one torch thread.
     """
-    learning_rate = _finite_positive("the learning rate", learning_rate)
+    learning_rate = finite_positive("the learning rate", learning_rate)
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
         raise ValueError(f"steps must be a positive integer, not {steps!r}")
     _check_theta(theta)
@@ -455,3 +392,117 @@ def train(
         final_parameters=theta,
         diverged=diverged,
     )
+
+
+# ------------------------------------------------------------------------------ the stage experiments
+
+def stage_problem(setup: StageGrid, activation: str, grid: DensityGrid | None = None) -> StageProblem:
+    """The setup's width-`width` network with `activation` against its target on its density grid."""
+    grid = setup.grid if grid is None else grid
+    return StageProblem(grid, FlatShallowNetwork(setup.width, activation), setup.target(grid))
+
+
+def initial_parameters(setup: StageGrid, network: FlatShallowNetwork, seed: int) -> torch.Tensor:
+    """θ_0 of `seed`: a ~ N(0, output_std²), w ~ N(0, weight_std²), b ~ N(0, bias_std²)."""
+    return network.initial_parameters(seed, weight_std=setup.weight_std, bias_std=setup.bias_std,
+                                      output_std=setup.output_std)
+
+
+def descend(setup: HalvingStage | FinalStage, problem: StageProblem, seed: int, steps: int,
+            stop_at_halving: bool) -> Trajectory:
+    """Gradient descent from θ_0 of `seed` with lr = step_fraction / λ_max(Gauss–Newton at θ_0); G_s is
+    tracked up to the halving only when the run stops there (bound II needs it, the final stage does not)."""
+    theta = initial_parameters(setup, problem.network, seed)
+    learning_rate = setup.step_fraction / problem.gauss_newton_top_eigenvalue(theta)
+    return gradient_descent_float64(problem, theta, learning_rate, steps, setup.etas,
+                                    setup.sobolev_exponent(problem.network.activation),
+                                    stop_at_halving=stop_at_halving, track_sobolev=stop_at_halving)
+
+
+def initial_stage(setup: InitialStage, seeds: Sequence[int]) -> InitialStageResult:
+    """At θ_0 of every (activation, seed): the exact ratios |dL⁺_η/dt| / |dL/dt|, G_s, L and ‖∇L‖."""
+    shape = (len(ACTIVATIONS), len(seeds))
+    ratios = np.empty((*shape, len(setup.etas)))
+    g_s, loss, grad_norm = np.empty(shape), np.empty(shape), np.empty(shape)
+    with single_threaded():
+        for a, activation in enumerate(ACTIVATIONS):
+            problem = stage_problem(setup, activation)
+            s = setup.sobolev_exponent(activation)
+            for m, seed in enumerate(seeds):
+                theta = initial_parameters(setup, problem.network, seed)
+                ratios[a, m] = problem.instantaneous_ratios(theta, setup.etas)
+                g_s[a, m] = problem.sobolev_constant(theta, s)
+                loss[a, m] = float(problem.loss(theta))
+                grad_norm[a, m] = float(problem.gradient(theta).norm())
+    return InitialStageResult(seeds=tuple(seeds), activations=ACTIVATIONS, ratios=ratios, g_s=g_s, loss=loss,
+                              grad_norm=grad_norm)
+
+
+def halving_stage(setup: HalvingStage, seeds: Sequence[int]) -> HalvingStageResult:
+    """Gradient descent of every (activation, seed) up to the first step with L ≤ L(0)/2.
+
+    Raises ValueError when a run that did not diverge never halves within `max_steps` (the claim is then
+    inconclusive: train longer); a diverged run keeps NaN and step -1."""
+    shape = (len(ACTIVATIONS), len(seeds))
+    ratios = np.full((*shape, len(setup.etas)), np.nan)
+    sup_g_s, time, dissipation_ratio = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    step, diverged = np.full(shape, -1, dtype=int), np.zeros(shape, dtype=bool)
+    with single_threaded():
+        for a, activation in enumerate(ACTIVATIONS):
+            problem = stage_problem(setup, activation)
+            for m, seed in enumerate(seeds):
+                trajectory = descend(setup, problem, seed, setup.max_steps, stop_at_halving=True)
+                if trajectory.diverged:
+                    diverged[a, m] = True
+                    continue
+                time[a, m] = trajectory.halving_time
+                ratios[a, m] = change_tail_ratios(trajectory.initial_residual, trajectory.intermediate_residual,
+                                                  problem.spacing, setup.etas)
+                sup_g_s[a, m] = trajectory.sup_sobolev_constant
+                step[a, m] = trajectory.stages.intermediate
+                dissipation_ratio[a, m] = trajectory.dissipation / float(trajectory.loss[0])
+    return HalvingStageResult(seeds=tuple(seeds), activations=ACTIVATIONS, ratios=ratios, sup_g_s=sup_g_s, time=time,
+                              step=step, dissipation_ratio=dissipation_ratio, diverged=diverged)
+
+
+def final_stage(setup: FinalStage, seeds: Sequence[int]) -> FinalStageResult:
+    """Gradient descent of every (activation, seed) for `steps` steps, with L^±_η at every step."""
+    shape = (len(ACTIVATIONS), len(seeds))
+    high = np.full((*shape, setup.steps + 1, len(setup.etas)), np.nan)
+    low = np.full_like(high, np.nan)
+    final_step, halving_step = np.zeros(shape, dtype=int), np.full(shape, -1, dtype=int)
+    learning_rate, path_length = np.empty(shape), np.empty(shape)
+    diverged = np.zeros(shape, dtype=bool)
+    with single_threaded():
+        for a, activation in enumerate(ACTIVATIONS):
+            problem = stage_problem(setup, activation)
+            for m, seed in enumerate(seeds):
+                trajectory = descend(setup, problem, seed, setup.steps, stop_at_halving=False)
+                taken = trajectory.loss.size
+                high[a, m, :taken], low[a, m, :taken] = trajectory.high, trajectory.low
+                final_step[a, m] = trajectory.stages.final
+                if trajectory.stages.intermediate is not None:
+                    halving_step[a, m] = trajectory.stages.intermediate
+                learning_rate[a, m] = trajectory.learning_rate
+                path_length[a, m] = trajectory.path_sobolev_length
+                diverged[a, m] = trajectory.diverged
+    return FinalStageResult(seeds=tuple(seeds), activations=ACTIVATIONS, high=high, low=low, final_step=final_step,
+                            halving_step=halving_step, learning_rate=learning_rate, path_sobolev_length=path_length,
+                            diverged=diverged)
+
+
+def tail_decay(setup: TailDecay, seeds: Sequence[int]) -> TailDecayResult:
+    """At θ_0 of every (activation, seed): ‖P⁺_η ∂_t h‖ / ‖∂_t h‖ at every η the grid resolves, and max|w|."""
+    grid = setup.grid
+    etas = grid.resolved_etas()
+    shape = (len(ACTIVATIONS), len(seeds))
+    tails, max_abs_weight = np.empty((*shape, etas.size)), np.empty(shape)
+    with single_threaded():
+        for a, activation in enumerate(ACTIVATIONS):
+            problem = stage_problem(setup, activation, grid)
+            for m, seed in enumerate(seeds):
+                theta = initial_parameters(setup, problem.network, seed)
+                tails[a, m] = problem.velocity_tail_norms(theta, etas)
+                max_abs_weight[a, m] = problem.network.max_abs_weight(theta)
+    return TailDecayResult(seeds=tuple(seeds), activations=ACTIVATIONS, etas=etas, tails=tails,
+                           max_abs_weight=max_abs_weight)

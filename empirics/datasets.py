@@ -6,6 +6,7 @@ is downloaded.
 - `digits`: scikit-learn's bundled handwritten digits (1797 images of 8 × 8 pixels, 64 features);
 - `mnist1d`: the `mnist1d` package's procedural generator (`make_dataset`, Greydanus 2020), whose
   defaults give the published 4000 training examples of length 40;
+- `labelled_data`: either of the two by name (the `dataset` field of a filtering setup);
 - `parity_cube`: every point of {-1, 1}^n with its parity label (Xu et al. 2019, parity; seed 001);
 - `photograph`: a grey-level photograph shipped with scikit-learn (`china.jpg`, `flower.jpg`),
   downsampled by area averaging;
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from empirics.seeding import numpy_rng
+from fpcheck.empirics.seeding import numpy_rng
 
 MNIST1D_PUBLISHED_SEED = 42  # the seed of mnist1d's default arguments (its published data set)
 SAMPLE_IMAGES = ("china.jpg", "flower.jpg")
@@ -73,6 +74,18 @@ def mnist1d(seed: int = MNIST1D_PUBLISHED_SEED) -> LabelledData:
     finally:
         np.random.set_state(state)
     return LabelledData(np.asarray(data["x"], dtype=np.float64), np.asarray(data["y"], dtype=np.int64), 10)
+
+
+LABELLED_DATA = ("digits", "mnist1d")
+
+
+def labelled_data(name: str) -> LabelledData:
+    """The labelled data set called `name` ("digits" or "mnist1d" with its published seed; cached)."""
+    if name == "digits":
+        return digits()
+    if name == "mnist1d":
+        return mnist1d()
+    raise ValueError(f"the labelled data set must be one of {', '.join(LABELLED_DATA)}, not {name!r}")
 
 
 def parity_cube(bits: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,37 +1,40 @@
-"""Ensemble training: all seeds of an experiment trained at once as one batched model (DESIGN.md, "Numbers").
+"""The training engine: all seeds of an experiment trained at once as one batched model.
 
-The S networks of an experiment share one set of stacked parameters (`empirics.mlp`), one batched
-forward pass (`torch.baddbmm` per layer) and one optimiser. The loss minimised is Σ_s L_s, the sum of
-the per-seed full-batch mean squared errors, so the gradient with respect to seed s's parameters is
+The S networks of an experiment share one set of stacked parameters (`fpcheck.empirics.mlp`), one
+batched forward pass (`torch.baddbmm` per layer) and one optimiser. The loss (`fpcheck.empirics.losses`:
+mean squared error by default, softmax cross entropy, the Ritz energy, the Sobolev loss) gives one value
+per seed and the engine minimises Σ_s L_s, so the gradient with respect to seed s's parameters is
 exactly ∇L_s; Adam and gradient descent act elementwise, so each seed follows the same trajectory as
 if it were trained alone (`train_one_by_one`, the plain per-network loop, is the reference a test
-compares against to float tolerance). Training is float32 and full batch.
+compares against to float tolerance). An optional `readout(inputs, outputs)` transforms the network's
+outputs before the loss and the snapshots (e.g. v = x(1 - x) N(x), the Ritz network's boundary
+factor). Training is float32 and full batch.
 
-A seed diverges when its loss becomes NaN/inf or exceeds `diverge_factor` × its initial loss; it is
-reported in `TrainingRun.diverged` (seed -> first step) and never affects the other seeds.
-Snapshots record the outputs on named evaluation inputs (and, optionally, the exact spectral norm of
-every weight matrix) after the listed numbers of updates, and call an optional hook with the current
-parameters; step 0 is the initialisation. The engine sets no torch thread count: the caller does.
+The one divergence rule: a seed diverges when its loss becomes NaN/inf or its magnitude exceeds
+`diverge_factor` × the magnitude of its initial loss; it is reported in `TrainingRun.diverged` (seed ->
+first step) and never affects the other seeds. Snapshots record the outputs (`loss.recorded`) on named
+evaluation inputs after the listed numbers of updates and call an optional hook with the step and the
+current parameters; step 0 is the initialisation. The engine sets no torch thread count: the caller
+(`fpcheck.empirics.runtime.fixed_threads`) does.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import torch
 from tqdm import tqdm
 
-from empirics.mlp import EnsembleParameters, MLPSpec, ensemble_forward, from_modules, init_ensemble, to_modules
-from empirics.norms import spectral_norms
-from empirics.tables import frame
+from fpcheck.empirics.losses import Loss, MeanSquaredError
+from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec, ensemble_forward, from_modules, init_ensemble, to_modules
+from fpcheck.empirics.runtime import progress_enabled
 
 OPTIMIZERS = ("adam", "gd")
 SnapshotHook = Callable[[int, EnsembleParameters], None]
+Readout = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -39,18 +42,20 @@ class TrainingConfig:
     """Full-batch training: `steps` updates of Adam (default betas, eps) or plain gradient descent.
 
     `snapshot_steps` lists the numbers of updates after which outputs are recorded (default: 0 and
-    `steps`); `record_norms` also records ‖W_l‖₂ of every layer there. `progress` shows a progress bar
-    on stderr unless the environment sets FPCHECK_PROGRESS=0 (`fpcheck verify --quiet` does).
+    `steps`). `progress` shows a progress bar on stderr unless the environment sets FPCHECK_PROGRESS=0
+    (`fpcheck verify --quiet` does). `fused_adam` selects torch's fused CPU Adam kernel (the default,
+    several times faster) or its single-tensor implementation: the same update, rounded differently in
+    float32.
     """
 
     steps: int
     lr: float
     optimizer: str = "adam"
     snapshot_steps: tuple[int, ...] = ()
-    record_norms: bool = False
     diverge_factor: float = 1e6
     progress: bool = True
     description: str = "training"
+    fused_adam: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 0:
@@ -75,9 +80,9 @@ class TrainingConfig:
 class TrainingRun:
     """What a training run recorded, for S seeds and T snapshots.
 
-    `outputs[name]` has shape (T, S, N, d_out) (float64 copies of the float32 outputs), `loss` shape
-    (steps + 1, S) (`loss[t]` is the training MSE after t updates), `norms` shape (T, S, L) or None,
-    `params` the final parameters, `diverged` maps a diverged seed to the first step at which it did.
+    `outputs[name]` has shape (T, S, N, d_out) (float64 copies of the recorded float32 outputs), `loss`
+    shape (steps + 1, S) (`loss[t]` is the training loss after t updates), `params` the final
+    parameters, `diverged` maps a diverged seed to the first step at which it did.
     """
 
     seeds: tuple[int, ...]
@@ -85,27 +90,11 @@ class TrainingRun:
     outputs: dict[str, np.ndarray]
     loss: np.ndarray
     params: EnsembleParameters
-    norms: np.ndarray | None = None
     diverged: dict[int, int] = field(default_factory=dict)
 
     @property
     def diverged_seeds(self) -> tuple[int, ...]:
         return tuple(sorted(self.diverged))
-
-    def loss_table(self, every: int = 1) -> pd.DataFrame:
-        """Tidy table of the training loss (quantity "train_loss") at every `every`-th step."""
-        steps = np.arange(0, self.loss.shape[0], every)
-        return frame(self.seeds, steps, "train_loss", self.loss[steps])
-
-    def norm_table(self) -> pd.DataFrame:
-        """Tidy table of ‖W_l‖₂ (quantity "spectral_norm_l<l>") at the snapshots."""
-        if self.norms is None:
-            raise ValueError("this run did not record spectral norms (TrainingConfig.record_norms)")
-        tables = [
-            frame(self.seeds, self.steps, f"spectral_norm_l{layer}", self.norms[:, :, layer])
-            for layer in range(self.norms.shape[2])
-        ]
-        return pd.concat(tables, ignore_index=True)
 
 
 def train_ensemble(
@@ -117,14 +106,18 @@ def train_ensemble(
     eval_inputs: Mapping[str, torch.Tensor] | None = None,
     initial: EnsembleParameters | None = None,
     on_snapshot: SnapshotHook | None = None,
+    loss: Loss | None = None,
+    readout: Readout | None = None,
 ) -> TrainingRun:
-    """Train one network per seed on (inputs, targets), all seeds at once.
+    """Train one network per seed on (inputs, targets), all seeds at once, on `loss` (default MSE).
 
     inputs (N, d_in) or (S, N, d_in), targets (N, d_out) or (S, N, d_out) (per-seed data, e.g. per-seed
     phases); eval_inputs likewise, by name (default: {"train": inputs}). `initial` overrides the
     per-seed initialisation (e.g. a scaled copy of another run's). `on_snapshot(step, params)` is
-    called at every snapshot with the current parameters (read-only: do not modify them).
+    called at every snapshot with the current parameters (read-only: do not modify them). `readout`
+    (module doc) applies to the outputs on every input.
     """
+    loss = MeanSquaredError() if loss is None else loss
     seeds = tuple(int(seed) for seed in seeds)
     params = init_ensemble(spec, seeds) if initial is None else initial.detached()
     if params.members != len(seeds):
@@ -138,17 +131,23 @@ def train_ensemble(
     optimizer = _optimizer(config, tensors)
     recorder = _Recorder(config, seeds, evaluations, spec.widths[-1], on_snapshot)
 
+    def forward(inputs_: torch.Tensor) -> torch.Tensor:
+        outputs_ = ensemble_forward(spec, params, inputs_)
+        return outputs_ if readout is None else readout(inputs_, outputs_)
+
     def snapshot_forward(inputs_: torch.Tensor) -> torch.Tensor:
-        return ensemble_forward(spec, params, inputs_)
+        return loss.recorded(forward(inputs_))
 
     def current() -> EnsembleParameters:
         return params
 
     for step in _progress(config, len(seeds)):
         optimizer.zero_grad(set_to_none=True)
-        outputs = ensemble_forward(spec, params, x)
-        recorder.maybe_record(step, snapshot_forward, current, {name: outputs.detach() for name in shared})
-        per_seed = torch.mean((outputs - y) ** 2, dim=(1, 2))
+        outputs = forward(x)
+        if step in recorder.index:
+            recorded = loss.recorded(outputs.detach())
+            recorder.maybe_record(step, snapshot_forward, current, {name: recorded for name in shared})
+        per_seed = loss(outputs, y)
         recorder.losses[step] = per_seed.detach()
         if recorder.check_divergence(step) and recorder.all_diverged:
             break
@@ -156,7 +155,7 @@ def train_ensemble(
         optimizer.step()
     else:
         with torch.no_grad():
-            recorder.losses[config.steps] = torch.mean((ensemble_forward(spec, params, x) - y) ** 2, dim=(1, 2))
+            recorder.losses[config.steps] = loss(forward(x), y)
         recorder.check_divergence(config.steps)
         recorder.maybe_record(config.steps, snapshot_forward, current)
     return recorder.result(params.detached())
@@ -230,12 +229,9 @@ def _batched(tensor: torch.Tensor, members: int, name: str) -> torch.Tensor:
 def _optimizer(config: TrainingConfig, tensors: list[torch.Tensor]) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
         # the fused CPU kernel: the same update as torch.optim.Adam's default, several times faster
-        return torch.optim.Adam(tensors, lr=config.lr, fused=True)
+        return torch.optim.Adam(tensors, lr=config.lr, fused=True) if config.fused_adam else torch.optim.Adam(
+            tensors, lr=config.lr)
     return torch.optim.SGD(tensors, lr=config.lr, foreach=True)
-
-
-PROGRESS_VARIABLE = "FPCHECK_PROGRESS"
-"""Set to 0 in the environment to hide every training progress bar (read at each training run)."""
 
 
 def _progress(config: TrainingConfig, members: int) -> tqdm:
@@ -243,7 +239,7 @@ def _progress(config: TrainingConfig, members: int) -> tqdm:
         range(config.steps),
         desc=f"{config.description} ({members} seeds)",
         file=sys.stderr,
-        disable=not config.progress or os.environ.get(PROGRESS_VARIABLE) == "0",
+        disable=not config.progress or not progress_enabled(),
         leave=False,
         mininterval=1.0,
     )
@@ -271,7 +267,6 @@ class _Recorder:
             name: np.full((len(self.steps), len(seeds), inputs.shape[1], d_out), np.nan)
             for name, inputs in evaluations.items()
         }
-        self.norms: np.ndarray | None = None
         self.diverged: dict[int, int] = {}
         self.limit = torch.full((len(seeds),), float("inf"))
 
@@ -293,19 +288,12 @@ class _Recorder:
         if self.on_snapshot is not None:
             with torch.no_grad():
                 self.on_snapshot(step, current())
-        if self.config.record_norms:
-            params = current()
-            if self.norms is None:
-                self.norms = np.full((len(self.steps), len(self.seeds), len(params.weights)), np.nan)
-            finite = torch.stack([torch.isfinite(w).flatten(1).all(dim=1) for w in params.weights]).all(dim=0)
-            if finite.any():
-                self.norms[i, finite.numpy()] = spectral_norms([w[finite] for w in params.weights])
 
     def check_divergence(self, step: int) -> bool:
         """Mark the seeds whose loss at `step` is NaN/inf or above diverge_factor × their initial loss."""
         if step == 0:
-            self.limit = self.config.diverge_factor * torch.clamp(self.losses[0], min=1e-30)
-        bad = ~(self.losses[step] <= self.limit)  # NaN compares False, so NaN counts as bad
+            self.limit = self.config.diverge_factor * torch.clamp(self.losses[0].abs(), min=1e-30)
+        bad = ~(self.losses[step].abs() <= self.limit)  # NaN compares False, so NaN counts as bad
         if not bad.any():
             return False
         for member in torch.nonzero(bad).flatten().tolist():
@@ -323,7 +311,6 @@ class _Recorder:
             outputs=self.outputs,
             loss=self.losses.double().numpy(),
             params=params,
-            norms=self.norms,
             diverged=dict(self.diverged),
         )
 
@@ -340,7 +327,6 @@ def _stack_runs(runs: Sequence[TrainingRun]) -> TrainingRun:
             [torch.cat([run.params.weights[i] for run in runs]) for i in range(len(runs[0].params.weights))],
             [torch.cat([run.params.biases[i] for run in runs]) for i in range(len(runs[0].params.biases))],
         ),
-        norms=None if runs[0].norms is None else np.concatenate([run.norms for run in runs], axis=1),
         diverged={seed: step for run in runs for seed, step in run.diverged.items()},
     )
 

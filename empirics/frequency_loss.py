@@ -1,10 +1,11 @@
 """The per-frequency loss of a torch one-hidden-layer network and its gradient, measured (Xu 2018, §3).
 
-The measurement side of the `xu2018.*` gradient claims: nothing here uses the closed forms of
-`theory.sigmoid_gradient`; the transform is computed by quadrature of the torch network itself and
-the gradient by automatic differentiation through that quadrature.
+The measurement side of the `xu2018.*` gradient claims, and the run function of the gradient-spectrum
+experiments (`gradient_spectrum`; setups, results and measurements in `fpcheck.empirics.gradient_spectrum`):
+nothing here uses the closed forms of `fpcheck.theory.sigmoid_gradient`; the transform is computed by
+quadrature of the torch network itself and the gradient by automatic differentiation through that quadrature.
 
-Convention: angular frequency, ĝ(k) = ∫ g(x) e^{-ikx} dx (FORMULAS §1), k ≠ 0.
+Convention: angular frequency, ĝ(k) = ∫ g(x) e^{-ikx} dx (docs/formulas.md §1), k ≠ 0.
 
 The network T(x) = Σ_j a_j σ(w_j x + b_j) (σ = tanh or the logistic sigmoid) tends to constants
 at ±∞, so T̂ is a principal value and the integral cannot be truncated honestly. The derivative
@@ -18,7 +19,7 @@ which for an integrand analytic in the strip |Im x| < d converges like e^{-(2π/
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,9 @@ import torch
 from numpy.typing import ArrayLike
 from torch.func import functional_call, jacfwd, jvp
 
-from empirics import mlp
+from fpcheck.empirics import gradient_spectrum as family
+from fpcheck.empirics import mlp
+from fpcheck.empirics.seeding import numpy_rng
 
 ACTIVATIONS: Mapping[str, Callable[[torch.Tensor], torch.Tensor]] = {
     name: mlp.ACTIVATIONS[name] for name in ("tanh", "logistic")
@@ -268,20 +271,34 @@ def loss_gradient(
     )
 
 
-def fit_exponential_decay(k: ArrayLike, envelope: ArrayLike) -> tuple[float, float]:
-    """Fit log envelope = c₀ + p log|k| - r|k| by least squares: returns (r, p), the rate and the power.
+def gaussian_target_gradient(
+    a: ArrayLike, w: ArrayLike, b: ArrayLike, activation: str, k: ArrayLike, width: float, digits: float
+) -> LossGradient:
+    """`loss_gradient` of the network for the target f(x) = exp(-x²/(2 width²)), whose f̂ is computed by the
+    same quadrature, on the grid `quadrature_grid(w, b, max|k|, activation, digits)`."""
+    network = ShallowNetwork(a, w, b, activation)
+    grid = quadrature_grid(w, b, float(np.abs(np.asarray(k)).max()), activation, digits)
+    f_hat = function_transform(lambda x: torch.exp(-(x**2) / (2 * width**2)), k, grid)
+    return loss_gradient(network, k, f_hat.numpy(), grid)
 
-    The free power p absorbs the polynomial factor of the envelope (degree ≤ 1 in |k|), so r is
-    the exponential rate alone. Needs at least 4 points with positive, finite envelope.
-    """
-    k_ = np.abs(np.asarray(k, dtype=np.float64))
-    values = np.asarray(envelope, dtype=np.float64)
-    if k_.shape != values.shape or k_.ndim != 1:
-        raise ValueError(f"k and envelope must be one-dimensional of the same shape, got {k_.shape}, {values.shape}")
-    if k_.size < 4:
-        raise ValueError(f"need at least 4 points to fit a rate, got {k_.size}")
-    if not (np.all(np.isfinite(values)) and np.all(values > 0) and np.all(k_ > 0)):
-        raise ValueError("the envelope must be positive and finite at nonzero k to fit a rate")
-    design = np.column_stack([np.ones_like(k_), np.log(k_), -k_])
-    coefficients, *_ = np.linalg.lstsq(design, np.log(values), rcond=None)
-    return float(coefficients[2]), float(coefficients[1])
+
+def gradient_spectrum(setup: family.GradientSpectrum, seeds: Sequence[int]) -> family.GradientSpectrumResult:
+    """Run a gradient-spectrum experiment: per activation and seed, draw the network and its frequencies
+    from the seed's stream "xu2018/<stream>/<activation>" and measure `gaussian_target_gradient` there."""
+    kept: dict[str, list[list[np.ndarray]]] = {name: [] for name in ("a", "w", "b", "k", "gradient", "envelope",
+                                                                    "floor")}
+    for activation in family.ACTIVATIONS:
+        rows: dict[str, list[np.ndarray]] = {name: [] for name in kept}
+        for seed in seeds:
+            rng = numpy_rng(seed, f"xu2018/{setup.stream}/{activation}")
+            a, w, b = family.draw_network(setup, rng)
+            k = setup.draw_frequencies(w, activation, rng)
+            measured = gaussian_target_gradient(a, w, b, activation, k, setup.target_width, setup.quadrature_digits)
+            for name, value in (("a", a), ("w", w), ("b", b), ("k", k)):
+                rows[name].append(value)
+            for name in ("gradient", "envelope", "floor"):
+                rows[name].append(np.stack([getattr(measured, name)[theta] for theta in PARAMETERS]))
+        for name, values in rows.items():
+            kept[name].append(np.stack(values))
+    return family.GradientSpectrumResult(seeds=tuple(seeds), activations=tuple(family.ACTIVATIONS),
+                                         **{name: np.stack(values) for name, values in kept.items()})

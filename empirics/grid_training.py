@@ -1,27 +1,39 @@
-"""Networks trained on labels over an on-bin periodic grid, and their spectra at every snapshot.
+"""The sine-fit experiments: networks trained on a sum of sines over an on-bin periodic grid.
 
-The 1D training claims (CLAIMS.md, "1D training dynamics") all fit a 1D function sampled on a periodic
-grid (`empirics.grids`) and follow chosen Fourier peaks of the output during training. Network and
-labels are transformed the same way (`empirics.spectra.fourier_coefficients`: ordinary frequency in
-cycles per period, e^{-2πikx/P}, 1/n), so Δ_F compares like with like.
+Each function here is the run function of one experiment of `fpcheck.empirics.sine_fit` (where the
+setups, results and measurements live): it builds the targets and the networks from the setup, trains
+all seeds at once with the engine (`fpcheck.empirics.ensemble.train_ensemble`) and returns plain arrays.
+Network and labels are later transformed the same way (`fpcheck.empirics.spectra`), so Δ_F compares
+like with like.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import torch
 
-from empirics.ensemble import SnapshotHook, TrainingConfig, TrainingRun, train_ensemble
-from empirics.grids import PeriodicGrid
-from empirics.mlp import EnsembleParameters, MLPSpec
-from empirics.seeding import numpy_rng
-from empirics.spectra import peak_coefficients, peak_errors
-from empirics.tables import frame
-from empirics.targets import SumOfSines, random_phases
+from fpcheck.empirics.ensemble import SnapshotHook, TrainingConfig, TrainingRun, train_ensemble
+from fpcheck.empirics.grids import PeriodicGrid
+from fpcheck.empirics.losses import Loss, MeanSquaredError, SobolevLoss
+from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec
+from fpcheck.empirics.norms import norm_product, spectral_norms
+from fpcheck.empirics.perturbation import amplitude_loss
+from fpcheck.empirics.seeding import numpy_rng
+from fpcheck.empirics.sine_fit import (
+    InitScaleFit,
+    InitScaleResult,
+    NoisySineFit,
+    NoisySineFitResult,
+    NormTrackedSineFit,
+    NormTrackedSineFitResult,
+    PerturbedSineFit,
+    PerturbedSineFitResult,
+    SineFit,
+    SineFitResult,
+)
+from fpcheck.empirics.targets import SumOfSines, band_noise, random_phases
 
 
 def sine_targets(
@@ -47,69 +59,129 @@ def sine_targets(
     ]
 
 
-@dataclass
-class GridRun:
-    """A training run on a grid: the grids by name ("train" first), the labels (S, N) and the run."""
-
-    seeds: tuple[int, ...]
-    grids: dict[str, PeriodicGrid]
-    labels: np.ndarray
-    run: TrainingRun
-
-    @property
-    def steps(self) -> np.ndarray:
-        return self.run.steps
-
-    def outputs(self, name: str = "train") -> np.ndarray:
-        """Network outputs (T, S, N) on the named grid at every snapshot."""
-        return self.run.outputs[name][..., 0]
-
-    def coefficients(self, peaks: Sequence[int], name: str = "train") -> np.ndarray:
-        """c_k of the outputs at the peaks: (T, S, P) complex."""
-        return peak_coefficients(self.outputs(name), self.grids[name], peaks)
-
-    def label_coefficients(self, peaks: Sequence[int]) -> np.ndarray:
-        """c_k of the training labels at the peaks: (S, P) complex."""
-        return peak_coefficients(self.labels, self.grids["train"], peaks)
-
-    def peak_errors(self, peaks: Sequence[int]) -> np.ndarray:
-        """Δ_F(k) = |ĥ(k) - ŷ(k)| / |ŷ(k)| on the training grid: (T, S, P)."""
-        return peak_errors(self.coefficients(peaks), self.label_coefficients(peaks)[None])
-
-    def peak_table(self, peaks: Sequence[int]) -> pd.DataFrame:
-        """Tidy rows (seed, step, quantity, frequency, value) of "delta_F" and "abs_coefficient" at the peaks."""
-        return pd.concat(
-            [
-                frame(self.seeds, self.steps, "delta_F", self.peak_errors(peaks), frequencies=peaks),
-                frame(self.seeds, self.steps, "abs_coefficient", np.abs(self.coefficients(peaks)), frequencies=peaks),
-            ],
-            ignore_index=True,
-        )
+def network_spec(setup: SineFit, init_scale: float | None = None) -> MLPSpec:
+    """The setup's MLP: one input, `hidden` widths, one output (`init_scale` replaces the setup's)."""
+    scale = setup.init_scale if init_scale is None else init_scale
+    return MLPSpec((1, *setup.hidden, 1), setup.activation, setup.init, scale)
 
 
-def train_on_grid(
-    spec: MLPSpec,
+def training_config(setup: SineFit, description: str) -> TrainingConfig:
+    return TrainingConfig(steps=setup.steps, lr=setup.lr, optimizer=setup.optimizer,
+                          snapshot_steps=setup.snapshot_steps, description=description)
+
+
+def training_loss(setup: SineFit) -> Loss:
+    """Mean squared error, or the Sobolev loss of order `sobolev_s` on the training grid."""
+    if setup.loss == "sobolev":
+        return SobolevLoss(setup.train_grid.n, setup.sobolev_s)
+    return MeanSquaredError()
+
+
+def _labels(setup: SineFit, seeds: Sequence[int], grid: PeriodicGrid) -> np.ndarray:
+    """The clean target on `grid` per seed (S, N)."""
+    targets = sine_targets(seeds, setup.peaks, setup.peak_amplitudes, setup.grid.period, setup.random_phase)
+    return np.stack([target(grid.points) for target in targets])
+
+
+def _train(
+    setup: SineFit,
     seeds: Sequence[int],
-    grid: PeriodicGrid,
     labels: np.ndarray,
-    config: TrainingConfig,
-    eval_grids: Mapping[str, PeriodicGrid] | None = None,
-    initial: EnsembleParameters | None = None,
+    description: str,
+    init_scale: float | None = None,
     on_snapshot: SnapshotHook | None = None,
-) -> GridRun:
-    """Train one network per seed on (grid points, labels); labels (N,) shared or (S, N) per seed.
+) -> TrainingRun:
+    grids: Mapping[str, PeriodicGrid] = {"train": setup.train_grid}
+    if setup.holdout:
+        grids = {**grids, "test": setup.test_grid}
+    inputs = {name: torch.as_tensor(grid.points, dtype=torch.float32)[:, None] for name, grid in grids.items()}
+    targets = torch.as_tensor(labels, dtype=torch.float32)[:, :, None]
+    return train_ensemble(network_spec(setup, init_scale), seeds, inputs["train"], targets,
+                          training_config(setup, description), eval_inputs=inputs, on_snapshot=on_snapshot,
+                          loss=training_loss(setup))
 
-    Outputs are recorded on the training grid ("train") and on every grid of `eval_grids`.
-    """
-    seeds = tuple(int(seed) for seed in seeds)
-    values = np.asarray(labels, dtype=float)
-    values = np.array(np.broadcast_to(values, (len(seeds), grid.n))) if values.ndim == 1 else values
-    if values.shape != (len(seeds), grid.n):
-        raise ValueError(f"labels must have shape ({grid.n},) or ({len(seeds)}, {grid.n}), not {values.shape}")
-    grids = {"train": grid, **(eval_grids or {})}
-    inputs = {name: torch.as_tensor(g.points, dtype=torch.float32)[:, None] for name, g in grids.items()}
-    targets = torch.as_tensor(values, dtype=torch.float32)[:, :, None]
-    run = train_ensemble(
-        spec, seeds, inputs["train"], targets, config, eval_inputs=inputs, initial=initial, on_snapshot=on_snapshot
+
+def _result_fields(setup: SineFit, seeds: Sequence[int], labels: np.ndarray, run: TrainingRun) -> dict:
+    test = setup.test_grid
+    return {
+        "seeds": tuple(seeds),
+        "steps": run.steps,
+        "outputs": run.outputs["train"][..., 0],
+        "labels": labels,
+        "loss": run.loss,
+        "diverged": run.diverged_seeds,
+        "test_outputs": run.outputs["test"][..., 0] if setup.holdout else np.zeros((run.steps.size, len(seeds), 0)),
+        "test_target": _labels(setup, seeds[:1], test)[0] if setup.holdout else np.zeros(0),
+    }
+
+
+def sine_fit(setup: SineFit, seeds: Sequence[int]) -> SineFitResult:
+    """Train the setup's network per seed on its (clean) target."""
+    labels = _labels(setup, seeds, setup.train_grid)
+    run = _train(setup, seeds, labels, "sine fit")
+    return SineFitResult(**_result_fields(setup, seeds, labels, run))
+
+
+def noisy_sine_fit(setup: NoisySineFit, seeds: Sequence[int]) -> NoisySineFitResult:
+    """Train on the even points with labels + noise in the band (the seed's "noise" stream)."""
+    train = setup.train_grid
+    noise = np.stack([band_noise(train, setup.noise_band, setup.noise_rms, numpy_rng(seed, "noise"))
+                      for seed in seeds])
+    labels = _labels(setup, seeds, train) + noise
+    run = _train(setup, seeds, labels, "noisy sine fit")
+    return NoisySineFitResult(**_result_fields(setup, seeds, labels, run), noise=noise)
+
+
+def init_scales(setup: InitScaleFit, seeds: Sequence[int]) -> InitScaleResult:
+    """The same fit from init_scale and from init_scale × large_factor (same initial directions)."""
+    labels = _labels(setup, seeds, setup.train_grid)
+    fits = {}
+    for name, scale in (("standard", setup.init_scale), ("large", setup.init_scale * setup.large_factor)):
+        run = _train(setup, seeds, labels, f"init scales ({name})", init_scale=scale)
+        fits[name] = SineFitResult(**_result_fields(setup, seeds, labels, run))
+    return InitScaleResult(seeds=tuple(seeds), **fits)
+
+
+def perturbed_sine_fit(setup: PerturbedSineFit, seeds: Sequence[int]) -> PerturbedSineFitResult:
+    """Train, then perturb each healthy network's parameters (`fpcheck.empirics.perturbation`)."""
+    labels = _labels(setup, seeds, setup.train_grid)
+    run = _train(setup, seeds, labels, "perturbed sine fit (training)")
+    healthy = [member for member, seed in enumerate(seeds) if seed not in run.diverged]
+    losses = np.full((len(seeds), len(setup.perturbation_norms), len(setup.peaks)), np.nan)
+    if healthy:
+        trained = EnsembleParameters([w[healthy] for w in run.params.weights], [b[healthy] for b in run.params.biases])
+        losses[healthy] = amplitude_loss(network_spec(setup), trained, [seeds[m] for m in healthy],
+                                         setup.train_grid, setup.peaks, setup.perturbation_norms, setup.samples)
+    parameter_norm = torch.sqrt(sum(t.flatten(1).double().pow(2).sum(dim=1) for t in run.params.tensors)).numpy()
+    return PerturbedSineFitResult(**_result_fields(setup, seeds, labels, run), losses=losses,
+                                  parameter_norm=parameter_norm)
+
+
+def norm_tracked_sine_fit(setup: NormTrackedSineFit, seeds: Sequence[int]) -> NormTrackedSineFitResult:
+    """Train, keeping the weights (float32) and Π‖W_l‖₂ at every bound step."""
+    keep = set(setup.bound_steps)
+    weights: list[list[np.ndarray]] = []
+    biases: list[list[np.ndarray]] = []
+    products: list[np.ndarray] = []
+
+    def record(step: int, current: EnsembleParameters) -> None:
+        if step not in keep:
+            return
+        weights.append([w.numpy().copy() for w in current.weights])
+        biases.append([b[:, 0].numpy().copy() for b in current.biases])
+        product = np.full(current.members, np.nan)
+        finite = [m for m in range(current.members) if all(torch.isfinite(t[m]).all() for t in current.tensors)]
+        if finite:
+            product[finite] = norm_product(spectral_norms([w[finite] for w in current.weights]))
+        products.append(product)
+
+    labels = _labels(setup, seeds, setup.train_grid)
+    run = _train(setup, seeds, labels, "norm-tracked sine fit", on_snapshot=record)
+    layers = len(setup.hidden) + 1
+    return NormTrackedSineFitResult(
+        **_result_fields(setup, seeds, labels, run),
+        bound_steps=np.array(sorted(keep)[: len(products)]),
+        weights=tuple(np.stack([kept[layer] for kept in weights]) for layer in range(layers)),
+        biases=tuple(np.stack([kept[layer] for kept in biases]) for layer in range(layers)),
+        norm_product=np.stack(products),
     )
-    return GridRun(seeds, grids, values, run)

@@ -1,4 +1,4 @@
-"""On-bin periodic grids for the 1D training claims (CLAIMS.md, "Conventions for all 1D training claims").
+"""On-bin periodic grids for the 1D training claims (docs/catalogue.md, the conventions of the 1D training claims).
 
 A grid of n points covers one period [start, start + period) without its endpoint: x_j = start + j
 period / n. A sinusoid sin(2π k x / period + φ) with integer k (k cycles per period) then falls on

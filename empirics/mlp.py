@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
-from empirics.seeding import torch_generator
+from fpcheck.empirics.seeding import torch_generator
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "tanh": torch.tanh,

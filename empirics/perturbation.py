@@ -17,14 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 import torch
 
-from empirics.grids import PeriodicGrid
-from empirics.mlp import EnsembleParameters, MLPSpec, ensemble_forward
-from empirics.seeding import torch_generator
-from empirics.spectra import peak_coefficients
-from empirics.tables import frame
+from fpcheck.empirics.grids import PeriodicGrid
+from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec, ensemble_forward
+from fpcheck.empirics.seeding import torch_generator
+from fpcheck.empirics.spectra import peak_coefficients
 
 
 def amplitude_loss(
@@ -77,13 +75,3 @@ def amplitude_loss(
             result[member] += np.sum((base[member] - amplitudes) / base[member], axis=1)
     return result / samples
 
-
-def amplitude_loss_table(
-    seeds: Sequence[int], norms: Sequence[float], peaks: Sequence[int], losses: np.ndarray
-) -> pd.DataFrame:
-    """Tidy rows of `amplitude_loss` output: quantity "amplitude_loss@norm=<r>", one row per seed and peak."""
-    tables = [
-        frame(seeds, None, f"amplitude_loss@norm={norm:g}", losses[:, index, :], frequencies=peaks)
-        for index, norm in enumerate(norms)
-    ]
-    return pd.concat(tables, ignore_index=True)

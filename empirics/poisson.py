@@ -1,4 +1,5 @@
-"""Solving -u'' = g by weighted Jacobi, a DNN on the Ritz energy, and DNN-then-Jacobi.
+"""The solvers of the Poisson race (`fpcheck.empirics.poisson_race`, where the setup, the result and the
+measurement live): weighted Jacobi, a DNN on the Ritz energy, and DNN-then-Jacobi on -u'' = g.
 
 Xu et al. 2019, arXiv:1901.06523; seed 002.
 
@@ -11,20 +12,25 @@ discrete sine coefficient c_k(v) = 2h Σ_i v_i sin(πk x_i) (= a_k for v = a_k s
 
 The solvers.
 - Weighted Jacobi (ω = 2/3): v_i ← (1 - ω) v_i + (ω/2)(v_{i-1} + v_{i+1} + h² g_i), numpy float64;
-  mode k of the error shrinks by λ_k = 1 - ω(1 - cos(πkh)) per sweep (`theory.jacobi`): high
+  mode k of the error shrinks by λ_k = 1 - ω(1 - cos(πkh)) per sweep (`fpcheck.theory.jacobi`): high
   frequencies first.
-- A DNN v(x) = x(1 - x) N_θ(x) (the boundary conditions built in) trained by full-batch Adam (float32)
-  on the Ritz energy ∫ (½|v'|² - g v) dx, discretised as (1/2h) Σ_{i=0}^{N} (v_{i+1} - v_i)² - h Σ_i g_i v_i
-  (forward differences, rectangle rule), whose minimiser over grid functions is exactly A⁻¹g = u.
-  The F-Principle predicts low frequencies first.
+- A DNN v(x) = x(1 - x) N_θ(x) (the boundary conditions built in: the engine's readout) trained by
+  full-batch Adam (float32) on the Ritz energy ∫ (½|v'|² - g v) dx, discretised as
+  (1/2h) Σ_{i=0}^{N} (v_{i+1} - v_i)² - h Σ_i g_i v_i (forward differences, rectangle rule;
+  `fpcheck.empirics.losses.RitzEnergy`), whose minimiser over grid functions is exactly A⁻¹g = u. It
+  trains through the one engine (`fpcheck.empirics.ensemble.train_ensemble`), one seed at a time so
+  that its wall time is that of one network, and diverges by the engine's rule. The F-Principle
+  predicts low frequencies first.
 - DNN then Jacobi: the DNN trained for a chosen number of steps, its grid values the starting point
   of Jacobi.
 
 Wall time. Each solver's time to reach the max-error tolerance is measured in the same run, on one
-thread each (numpy's Jacobi is single-threaded; torch is set to one thread for the DNN and restored
-afterwards), checking the error every `check_every` sweeps or `eval_every` steps. A solver that
-never reaches the tolerance within its run is charged its whole run time, a lower bound (it ties
-last).
+thread (`fpcheck.empirics.runtime.fixed_threads(1)`: torch and BLAS, restored afterwards), checking the
+error every `check_every` sweeps or every `eval_every` steps; the DNN's clock is read by the engine's
+snapshot hook at each of its checks (the grid values recorded there are those of the forward pass the
+step computes anyway, before its update) and starts at the check of step 0, the initial network, as
+Jacobi's starts at its initial values. A solver that never reaches the tolerance within its run is
+charged its whole run time, a lower bound (it ties last).
 """
 
 from __future__ import annotations
@@ -37,7 +43,11 @@ import numpy as np
 import scipy.fft
 import torch
 
-from empirics.mlp import MLPSpec, ensemble_forward, init_ensemble
+from fpcheck.empirics.ensemble import TrainingConfig, train_ensemble
+from fpcheck.empirics.losses import RitzEnergy
+from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec
+from fpcheck.empirics.poisson_race import History, PoissonRace, PoissonRaceResult
+from fpcheck.empirics.runtime import fixed_threads
 
 JACOBI_WEIGHT = 2.0 / 3.0
 
@@ -121,29 +131,16 @@ class Jacobi:
             inner += total
 
 
-@dataclass(frozen=True)
-class History:
-    """A solver's record at its checks: iterations (sweeps or steps), seconds since its start, max
-    error, and peak errors (checks × peaks)."""
-
-    iterations: np.ndarray
-    seconds: np.ndarray
-    max_error: np.ndarray
-    peak_errors: np.ndarray
-
-    def reaches(self, tolerance: float) -> bool:
-        return bool(np.any(self.max_error <= tolerance))
-
-    def seconds_to(self, tolerance: float) -> float:
-        """The time of the first check within tolerance, or the whole run's time when there is none."""
-        within = np.flatnonzero(self.max_error <= tolerance)
-        return float(self.seconds[within[0]] if within.size else self.seconds[-1])
-
-
 def run_jacobi(
-    problem: PoissonProblem, start: np.ndarray, tolerance: float, check_every: int, max_sweeps: int
+    problem: PoissonProblem,
+    start: np.ndarray,
+    tolerance: float,
+    check_every: int,
+    max_sweeps: int,
+    seeds: tuple[int, ...] = (),
 ) -> History:
-    """Weighted Jacobi from `start` until max error ≤ tolerance (checked every `check_every` sweeps)."""
+    """Weighted Jacobi from `start` until max error ≤ tolerance (checked every `check_every` sweeps);
+    `seeds` names the seed whose network gave the start (none for a start independent of any seed)."""
     if check_every < 1 or max_sweeps < check_every:
         raise ValueError(f"need 1 ≤ check_every ≤ max_sweeps, not {check_every}, {max_sweeps}")
     solver = Jacobi(problem, start)
@@ -155,21 +152,28 @@ def run_jacobi(
         sweeps += check_every
         elapsed = time.perf_counter() - began
         rows.append((sweeps, elapsed, problem.max_error(solver.values), problem.peak_errors(solver.values)))
-    return _history(rows)
+    return _history(rows, seeds)
 
 
-def _history(rows: Sequence[tuple[int, float, float, np.ndarray]]) -> History:
+def _history(rows: Sequence[tuple[int, float, float, np.ndarray]], seeds: tuple[int, ...] = ()) -> History:
     return History(
-        np.array([row[0] for row in rows]),
-        np.array([row[1] for row in rows]),
-        np.array([row[2] for row in rows]),
-        np.stack([row[3] for row in rows]),
+        seeds=seeds,
+        iterations=np.array([row[0] for row in rows]),
+        seconds=np.array([row[1] for row in rows]),
+        max_error=np.array([row[2] for row in rows]),
+        peak_errors=np.stack([row[3] for row in rows]),
     )
+
+
+def boundary_readout(inputs: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
+    """v = x(1 - x) N(x): the network's output times the factor that vanishes at both ends."""
+    return inputs * (1 - inputs) * outputs
 
 
 @dataclass(frozen=True)
 class RitzRun:
-    """One seed's DNN: its history (all its steps) and its grid values and elapsed time at the switch."""
+    """One seed's DNN: its history (its checks up to the end, or up to the step it diverged at) and its
+    grid values and elapsed time at the switch (NaN if it diverged before)."""
 
     history: History
     switch_values: np.ndarray
@@ -177,107 +181,78 @@ class RitzRun:
     diverged: bool
 
 
-def ritz_energy(values: torch.Tensor, forcing: torch.Tensor, spacing: float) -> torch.Tensor:
-    """(1/2h) Σ_{i=0}^{N} (v_{i+1} - v_i)² - h Σ_i g_i v_i with v_0 = v_{N+1} = 0 (module doc).
-
-    Its gradient with respect to the grid values is h (A v - g), so its minimiser is A⁻¹g.
-    """
-    padded = torch.nn.functional.pad(values, (1, 1))
-    return 0.5 / spacing * torch.sum((padded[1:] - padded[:-1]) ** 2) - spacing * torch.sum(forcing * values)
-
-
 def train_ritz(
     problem: PoissonProblem, spec: MLPSpec, seed: int, steps: int, lr: float, eval_every: int, switch_step: int
 ) -> RitzRun:
-    """Adam on the discrete Ritz energy (module doc) for one seed, timed; float32.
+    """Adam on the discrete Ritz energy (module doc) for one seed through the engine, timed; float32.
 
-    The error is checked every `eval_every` steps on the grid values of the forward pass that the
-    step computes anyway (before its update).
+    The error is checked every `eval_every` steps on the grid values of the forward pass that the step
+    computes anyway (before its update); the engine's snapshot hook reads the clock there, in seconds
+    since the check of step 0.
     """
     if spec.widths[0] != 1 or spec.widths[-1] != 1:
         raise ValueError(f"the Ritz network maps x to u(x): widths must start and end with 1, not {spec.widths}")
     if eval_every < 1 or switch_step % eval_every or not 0 <= switch_step <= steps:
         raise ValueError(f"the switch step {switch_step} must be a multiple of eval_every within 0 … {steps}")
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"the learning rate must be a finite positive number, not {lr!r}")
-    params = init_ensemble(spec, [seed])
-    tensors = [tensor.requires_grad_() for tensor in params.tensors]
-    optimizer = torch.optim.Adam(tensors, lr=lr)
+    checks = tuple(range(0, steps + 1, eval_every))
+    # the single-tensor Adam (not the fused kernel): the update this claim's numbers were first made with
+    config = TrainingConfig(steps=steps, lr=lr, snapshot_steps=checks, progress=False, fused_adam=False,
+                            description="Ritz energy")
     x = torch.tensor(problem.points, dtype=torch.float32)[:, None]
-    envelope = (x * (1 - x))[:, 0]
-    forcing = torch.tensor(problem.rhs, dtype=torch.float32)
-    h = problem.spacing
-    rows: list[tuple[int, float, float, np.ndarray]] = []
-    switch_values, switch_seconds = np.full(problem.interior_points, np.nan), float("nan")
-    began = time.perf_counter()
-    for step in range(steps + 1):
-        values = envelope * ensemble_forward(spec, params, x)[0, :, 0]
-        if step % eval_every == 0:
-            elapsed = time.perf_counter() - began
-            grid = values.detach().double().numpy()
-            if not np.all(np.isfinite(grid)):
-                return RitzRun(_history(rows) if rows else _empty(problem), switch_values, switch_seconds, True)
-            rows.append((step, elapsed, problem.max_error(grid), problem.peak_errors(grid)))
-            if step == switch_step:
-                switch_values, switch_seconds = grid, elapsed
-        if step == steps:
-            break
-        energy = ritz_energy(values, forcing, h)
-        optimizer.zero_grad(set_to_none=True)
-        energy.backward()
-        optimizer.step()
-    return RitzRun(_history(rows), switch_values, switch_seconds, False)
+    loss = RitzEnergy(torch.tensor(problem.rhs, dtype=torch.float32), problem.spacing)
+    clock: dict[int, float] = {}
+    began = [0.0]
+
+    def read_clock(step: int, params: EnsembleParameters) -> None:
+        # the clock starts at the check of step 0 (the initial network): set-up costs before it (the first
+        # optimiser of a process imports torch._dynamo, ~2 s) are not the solver's
+        now = time.perf_counter()
+        if step == 0:
+            began[0] = now
+        clock[step] = now - began[0]
+
+    run = train_ensemble(spec, [seed], x, torch.zeros_like(x), config, on_snapshot=read_clock, loss=loss,
+                         readout=boundary_readout)
+    grid = run.outputs["train"][:, 0, :, 0]  # (checks, N), float64 copies of the float32 values
+    reached = [index for index, step in enumerate(checks) if step in clock]
+    rows = [(checks[i], clock[checks[i]], problem.max_error(grid[i]), problem.peak_errors(grid[i])) for i in reached]
+    diverged = seed in run.diverged
+    switch = checks.index(switch_step)
+    if diverged or switch not in reached:
+        return RitzRun(_history(rows, (seed,)) if rows else _empty(problem, seed),
+                       np.full(problem.interior_points, np.nan), float("nan"), True)
+    return RitzRun(_history(rows, (seed,)), grid[switch], clock[switch_step], False)
 
 
-def _empty(problem: PoissonProblem) -> History:
-    return History(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros((0, len(problem.modes))))
+def _empty(problem: PoissonProblem, seed: int) -> History:
+    return History(seeds=(seed,), iterations=np.zeros(0, dtype=np.int64), seconds=np.zeros(0),
+                   max_error=np.zeros(0), peak_errors=np.zeros((0, len(problem.modes))))
 
 
-@dataclass(frozen=True)
-class Race:
-    """The three solvers of one run: Jacobi alone (seed-independent), and per seed the DNN alone and
-    the hybrid's Jacobi phase (its seconds count from the switch; add `switch_seconds[seed]`)."""
-
-    jacobi: History
-    dnn: dict[int, History]
-    hybrid: dict[int, History]
-    switch_seconds: dict[int, float]
-    diverged: tuple[int, ...]
-
-    def hybrid_seconds_to(self, seed: int, tolerance: float) -> float:
-        return self.switch_seconds[seed] + self.hybrid[seed].seconds_to(tolerance)
+def problem_of(setup: PoissonRace) -> PoissonProblem:
+    return PoissonProblem(setup.interior_points, setup.modes, setup.amplitudes)
 
 
-def solver_race(
-    problem: PoissonProblem,
-    spec: MLPSpec,
-    seeds: Sequence[int],
-    dnn_steps: int,
-    lr: float,
-    eval_every: int,
-    switch_step: int,
-    tolerance: float,
-    check_every: int,
-    max_sweeps: int,
-) -> Race:
+def solver_race(setup: PoissonRace, seeds: Sequence[int]) -> PoissonRaceResult:
     """Jacobi from zero, then per seed the DNN (all `dnn_steps`) and Jacobi from its switch-step values.
 
-    Everything runs on one thread (torch's thread count is restored afterwards), so that the wall
-    times compare like with like.
+    Everything runs on one thread (restored afterwards), so that the wall times compare like with like.
     """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        jacobi = run_jacobi(problem, np.zeros(problem.interior_points), tolerance, check_every, max_sweeps)
-        dnn, hybrid, switch, diverged = {}, {}, {}, []
+    problem = problem_of(setup)
+    spec = MLPSpec((1, *setup.hidden, 1), setup.activation)
+    with fixed_threads(1):
+        jacobi = run_jacobi(problem, np.zeros(problem.interior_points), setup.tolerance, setup.check_every,
+                            setup.max_sweeps)
+        dnn, hybrid, switch, diverged = [], [], [], []
         for seed in seeds:
-            run = train_ritz(problem, spec, int(seed), dnn_steps, lr, eval_every, switch_step)
+            run = train_ritz(problem, spec, int(seed), setup.dnn_steps, setup.lr, setup.eval_every, setup.switch_step)
             if run.diverged:
                 diverged.append(int(seed))
                 continue
-            dnn[int(seed)] = run.history
-            switch[int(seed)] = run.switch_seconds
-            hybrid[int(seed)] = run_jacobi(problem, run.switch_values, tolerance, check_every, max_sweeps)
-    finally:
-        torch.set_num_threads(threads)
-    return Race(jacobi, dnn, hybrid, switch, tuple(diverged))
+            dnn.append(run.history)
+            switch.append(run.switch_seconds)
+            hybrid.append(run_jacobi(problem, run.switch_values, setup.tolerance, setup.check_every, setup.max_sweeps,
+                                     seeds=(int(seed),)))
+    return PoissonRaceResult(seeds=tuple(int(seed) for seed in seeds), jacobi=jacobi, dnn=tuple(dnn),
+                             hybrid=tuple(hybrid), switch_seconds=np.array(switch, dtype=np.float64),
+                             diverged=tuple(diverged))

@@ -1,6 +1,6 @@
 """Sampled Fourier coefficients of a function on [0, 1], plain and with its linear ramp removed.
 
-Convention (the one of `empirics.spectra`): ordinary integer frequency k, kernel e^{-2πikx}, samples
+Convention (the one of `fpcheck.empirics.spectra`): ordinary integer frequency k, kernel e^{-2πikx}, samples
 at x_j = j/n, j = 0 … n-1 (endpoint excluded), 1/n normalisation, one-sided k = 0 … floor(n/2):
 
     ĉ_k = (1/n) Σ_j f(j/n) e^{-2πikj/n}   ≈   c_k = ∫_0^1 f(x) e^{-2πikx} dx.
@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from empirics.grids import PeriodicGrid
-from empirics.spectra import fourier_coefficients
+from fpcheck.empirics.grids import PeriodicGrid
+from fpcheck.empirics.spectra import fourier_coefficients
+from fpcheck.theory.relu_spectrum import fitted_decay_slope
 
 
 def unit_grid(n: int) -> PeriodicGrid:
@@ -59,3 +60,17 @@ def ramp_corrected_coefficients(values: np.ndarray, value_at_1: float) -> np.nda
     rise = value_at_1 - values[0]
     ramp = np.where(k == 0, values[0] + rise / 2, 1j * rise / (2 * np.pi * np.where(k == 0, 1, k)))
     return coefficients + ramp
+
+
+def decay_slope(values: np.ndarray, value_at_1: float, k_min: int, k_max: int) -> float:
+    """The log-log slope of the ramp-free estimate |ĉ_k(g)| over k = k_min … k_max.
+
+    Fitted through the root mean square in geometric windows (`fpcheck.theory.relu_spectrum.
+    fitted_decay_slope`: the kink sum oscillates and has near-zeros at single k). ValueError when k_max
+    reaches a quarter of the one-sided spectrum (n ≥ 8 k_max keeps the O((k/n)²) aliasing small).
+    """
+    coefficients = ramp_free_coefficients(values, value_at_1)
+    if k_max >= coefficients.size // 4:
+        raise ValueError(f"fit_k_max = {k_max} needs fft_points ≥ {8 * k_max} to keep aliasing small")
+    k = np.arange(k_min, k_max + 1)
+    return fitted_decay_slope(k, coefficients[k])

@@ -1,13 +1,16 @@
 """Small 1D ReLU networks on [0, 1] for the exact-spectrum claims (Rahaman et al. 2019): initialised,
-trained on a sum of sines with the ensemble engine, and exported as plain float64 layers.
+trained on a sum of sines with the ensemble engine, and exported as plain float64 layers; and the run
+functions of the experiments of `fpcheck.empirics.spectrum_networks` (where the setups, results and
+measurements live).
 
 Initialisation is torch.nn.Linear's default, W and b entries ~ U(-1/√fan_in, 1/√fan_in) (non-zero
 biases, so the kinks of the first layer, x = -b/w, spread over the line), drawn per network from its
-own (seed, stream name) (`empirics.seeding`), so its numbers do not depend on which other networks
+own (seed, stream name) (`fpcheck.empirics.seeding`), so its numbers do not depend on which other networks
 share the batch. Training is full-batch Adam on
 `points` equispaced inputs of [0, 1] (endpoints included) with the mean squared error, float32
-(`empirics.ensemble.train_ensemble`). Exported layers use the torch `nn.Linear` layout: W_l of shape
-(out, in), b_l of shape (out,), float64 numpy arrays, the format `theory.relu_spectrum` reads.
+(`fpcheck.empirics.ensemble.train_ensemble`). Exported layers use the torch `nn.Linear` layout: W_l of
+shape (out, in), b_l of shape (out,), float64 numpy arrays, the format `fpcheck.theory.relu_spectrum`
+reads.
 """
 
 from __future__ import annotations
@@ -18,12 +21,22 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from empirics.ensemble import TrainingConfig, train_ensemble
-from empirics.mlp import EnsembleParameters, MLPSpec
-from empirics.seeding import torch_generator
-from empirics.targets import SumOfSines
-
-Layers = tuple[list[np.ndarray], list[np.ndarray]]
+from fpcheck.empirics.ensemble import TrainingConfig, train_ensemble
+from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec
+from fpcheck.empirics.seeding import torch_generator
+from fpcheck.empirics.spectrum_networks import (
+    KINDS,
+    DecaySpectrum,
+    DecaySpectrumResult,
+    Layers,
+    RegionCount,
+    RegionNetworksResult,
+    ReluNetworks,
+    ReluTraining,
+    SpectrumNetworks,
+    SpectrumNetworksResult,
+)
+from fpcheck.empirics.targets import SumOfSines
 
 
 def relu_spec(depth: int, width: int) -> MLPSpec:
@@ -109,3 +122,83 @@ def evaluate(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray)
     with torch.no_grad():
         values = network(torch.as_tensor(np.asarray(x, dtype=np.float64).reshape(-1, 1)))
     return values[:, 0].numpy().reshape(np.shape(x))
+
+
+# ------------------------------------------------------------------------------------------------
+# the run functions of fpcheck.empirics.spectrum_networks
+
+SPECTRUM_STREAM = "rahaman2019/spectrum"
+"""The stream of the spectrum networks' initialisation (its name fixes the numbers of the catalogue)."""
+
+
+def region_stream(depth: int, index: int) -> str:
+    return f"rahaman2019/regions/depth{depth}/{index}"
+
+
+def stacked(layers: Sequence[Layers], seeds: Sequence[int]) -> ReluNetworks:
+    """Networks (seed-major, the same count per seed) stacked as `ReluNetworks` (S, R, ...)."""
+    per_seed = len(layers) // len(seeds)
+
+    def stack(arrays: list[np.ndarray]) -> np.ndarray:
+        return np.stack(arrays).reshape(len(seeds), per_seed, *arrays[0].shape)
+
+    count = len(layers[0][0])
+    return ReluNetworks(seeds=tuple(seeds),
+                        weights=tuple(stack([net[0][index] for net in layers]) for index in range(count)),
+                        biases=tuple(stack([net[1][index] for net in layers]) for index in range(count)))
+
+
+def _target(setup: ReluTraining) -> SumOfSines:
+    count = len(setup.target_frequencies)
+    return SumOfSines(setup.target_frequencies, setup.target_amplitudes, (0.0,) * count, 1.0)
+
+
+def sampled(layers: Layers, points: int) -> np.ndarray:
+    """The float64 torch network at j/points, j < points."""
+    return evaluate(*layers, np.arange(points) / points)
+
+
+def _spectrum_fields(setup: SpectrumNetworks, seeds: Sequence[int]) -> tuple[dict, list[dict[str, Layers]]]:
+    spec = relu_spec(setup.depth, setup.width)
+    initial = init_networks(spec, [(seed, SPECTRUM_STREAM) for seed in seeds])
+    fit = fit_sines(spec, initial, _target(setup), setup.train_points, setup.train_steps, setup.lr)
+    networks = [{"random": fit.initial[member], "trained": fit.trained[member]} for member in range(len(seeds))]
+    fields = {
+        "seeds": tuple(seeds),
+        "random": stacked(fit.initial, seeds),
+        "trained": stacked(fit.trained, seeds),
+        "values": np.stack([[sampled(nets[kind], setup.fft_points) for kind in KINDS] for nets in networks]),
+        "value_at_1": np.array([[evaluate(*nets[kind], np.array([1.0]))[0] for kind in KINDS] for nets in networks]),
+        "diverged": tuple(seeds[member] for member in fit.diverged),
+    }
+    return fields, networks
+
+
+def spectrum_networks(setup: SpectrumNetworks, seeds: Sequence[int]) -> SpectrumNetworksResult:
+    """Per seed the network at initialisation and trained, sampled at `fft_points` points and at 1."""
+    fields, _ = _spectrum_fields(setup, seeds)
+    return SpectrumNetworksResult(**fields)
+
+
+def decay_spectrum(setup: DecaySpectrum, seeds: Sequence[int]) -> DecaySpectrumResult:
+    """The spectrum networks, also sampled at every size of `aliasing_points`."""
+    fields, networks = _spectrum_fields(setup, seeds)
+    aliasing = tuple(np.stack([[sampled(nets[kind], size) for kind in KINDS] for nets in networks])
+                     for size in setup.aliasing_points)
+    return DecaySpectrumResult(**fields, aliasing_values=aliasing)
+
+
+def region_networks(setup: RegionCount, seeds: Sequence[int]) -> RegionNetworksResult:
+    """Per depth, `networks_per_depth` networks per seed, initialised and trained (one ensemble per depth)."""
+    count, target = setup.networks_per_depth, _target(setup)
+    initial, trained, diverged = [], [], set()
+    for depth, width in setup.widths:
+        spec = relu_spec(depth, width)
+        owners = [seed for seed in seeds for _ in range(count)]
+        streams = [(seed, region_stream(depth, r)) for seed in seeds for r in range(count)]
+        fit = fit_sines(spec, init_networks(spec, streams), target, setup.train_points, setup.train_steps, setup.lr)
+        diverged.update(owners[member] for member in fit.diverged)
+        initial.append(stacked(fit.initial, seeds))
+        trained.append(stacked(fit.trained, seeds))
+    return RegionNetworksResult(seeds=tuple(seeds), depths=np.array(setup.depths), init=tuple(initial),
+                                trained=tuple(trained), diverged=tuple(sorted(diverged)))

@@ -1,4 +1,4 @@
-"""Per-seed random streams (DESIGN.md, "Profiles and parameters": per-seed generators via SeedSequence).
+"""Per-seed random streams (docs/design.md, "Profiles, seeds and reproducibility"): generators via SeedSequence.
 
 Every random draw of an experiment belongs to one seed and one named stream ("init", "phases",
 "noise", "perturbation", ...), so that a seed's initialisation does not change when another stream

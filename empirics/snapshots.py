@@ -1,4 +1,4 @@
-"""Snapshot schedules, and when an error curve recorded at snapshots crosses a threshold (CLAIMS.md).
+"""Snapshot schedules, and when an error curve recorded at snapshots crosses a threshold (docs/catalogue.md).
 
 `log_spaced_steps` gives step 0 and about `count` geometrically spaced steps up to the last one, so
 that early (fast, low-frequency) and late events are both resolved.

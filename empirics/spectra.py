@@ -10,8 +10,8 @@ For a real f, c_{-k} = conj(c_k), and A sin(2πkx/P + φ) has c_k = A e^{iφ} / 
 2|c_k|/A is Rahaman et al.'s normalised amplitude (2019, Fig. 1). The phase factor e^{-2πik·start/P}
 makes c_k independent of where the grid starts (an odd-indexed subgrid gives the same c_k).
 
-Δ_F(k) = |ĥ(k) - ŷ(k)| / |ŷ(k)| uses the complex difference (FORMULAS §4: comparing magnitudes only
-would hide phase errors). The convergence step of a peak (CLAIMS.md) is the first snapshot after
+Δ_F(k) = |ĥ(k) - ŷ(k)| / |ŷ(k)| uses the complex difference (docs/formulas.md §4: comparing magnitudes only
+would hide phase errors). The convergence step of a peak (docs/catalogue.md) is the first snapshot after
 which Δ_F stays below the threshold until the end of the run; a peak that never gets there converges
 "after the last step": at last snapshot + 1, so all such peaks tie last.
 """
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from empirics.grids import PeriodicGrid
-from empirics.snapshots import settled_below, step_at
+from fpcheck.empirics.grids import PeriodicGrid
+from fpcheck.empirics.snapshots import settled_below, step_at
 
 
 def fourier_coefficients(values: np.ndarray, grid: PeriodicGrid, axis: int = -1) -> np.ndarray:
@@ -82,7 +82,7 @@ def first_reach_steps(steps: np.ndarray, values: np.ndarray, level: float) -> np
 
 
 def rank_correlation(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's ρ of y against x; 0 when all x or all y tie (CLAIMS.md); NaN if any value is NaN."""
+    """Spearman's ρ of y against x; 0 when all x or all y tie (docs/catalogue.md); NaN if any value is NaN."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if x.shape != y.shape or x.ndim != 1 or x.size < 2:
         raise ValueError(f"rank_correlation needs two 1-D arrays of the same length ≥ 2, not {x.shape}, {y.shape}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from empirics.grids import PeriodicGrid
+from fpcheck.empirics.grids import PeriodicGrid
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,6 @@ def staircase(x: np.ndarray, levels: int, start: float, period: float) -> np.nda
         raise ValueError(f"a staircase needs a positive integer number of levels, not {levels!r}")
     phase = np.mod((np.asarray(x, dtype=float) - start) / period, 1.0)
     return np.floor(levels * phase) / levels
-
-
-def with_noise(values: np.ndarray, rms: float, rng: np.random.Generator) -> np.ndarray:
-    """values + white Gaussian noise of standard deviation `rms` (noisy labels)."""
-    if not rms >= 0 or not np.isfinite(rms):
-        raise ValueError(f"the noise level must be a finite non-negative number, not {rms!r}")
-    return np.asarray(values, dtype=float) + rng.normal(0.0, rms, size=np.shape(values))
 
 
 def band_noise(grid: PeriodicGrid, band: Sequence[int], rms: float, rng: np.random.Generator) -> np.ndarray:

@@ -1,9 +1,5 @@
-"""fpcheck's verdict layer: the claim catalogue, the reconciler, the report renderer and the CLI.
+"""fpcheck's verdict layer: the claim catalogue, rules, reconciler, report renderer, run store and CLI.
 
-`reports.verify(ids=None, profile="quick", seeds=None, config=None, out=None)` runs claims and returns
-the verdict table as a pandas DataFrame (see `reports.verification`).
+It trains nothing and imports no torch: experiments run in `fpcheck.empirics`. The public entry points
+are re-exported by `fpcheck` itself (`fpcheck.verify`, `fpcheck.claims`, `fpcheck.register`, …).
 """
-
-from reports.verification import verify
-
-__all__ = ["verify"]

@@ -1,37 +1,37 @@
 """The one catalogue every claim registers into (`fpcheck list` prints it).
 
-Claims live in `reports/claims/<source>.py`, grouped by source, and call `register` at import time;
-`claims()` imports the source modules listed in `reports.claims` and returns the catalogue in
-registration order. Only implemented claims are registered.
+Built-in claims live in `reports/claims/<source>.py`, grouped by source, and call `register` at import
+time; `claims()` imports the source modules listed in `fpcheck.reports.claims.SOURCES` and returns the
+catalogue in registration order. A claim is checked when it is constructed (`Claim.__post_init__`), and
+an id registered twice is refused.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from reports.claim import Claim
+from fpcheck.errors import ClaimDeclarationError, UnknownClaim
+from fpcheck.reports.claim import Claim
 
 _CATALOGUE: dict[str, Claim] = {}
 
 
 def register(claim: Claim) -> Claim:
-    """Add a claim to the catalogue; an id registered twice is a programming error."""
+    """Add a claim to the catalogue; an id registered twice is refused."""
+    if not isinstance(claim, Claim):
+        raise ClaimDeclarationError(f"register() takes a fpcheck Claim, not a {type(claim).__name__}")
     if claim.id in _CATALOGUE:
-        raise ValueError(f"claim {claim.id} is registered twice")
+        raise ClaimDeclarationError(f"claim {claim.id} is registered twice")
     _CATALOGUE[claim.id] = claim
     return claim
 
 
 def claims() -> dict[str, Claim]:
-    """Every implemented claim, by id, in catalogue order."""
-    package = importlib.import_module("reports.claims")
+    """Every registered claim, by id, in catalogue order."""
+    package = importlib.import_module("fpcheck.reports.claims")
     for module in package.SOURCES:
-        importlib.import_module(f"reports.claims.{module}")
+        importlib.import_module(f"fpcheck.reports.claims.{module}")
     return dict(_CATALOGUE)
-
-
-class UnknownClaim(ValueError):
-    """A claim id that the catalogue does not hold (bad input)."""
 
 
 def select(ids: list[str] | None) -> list[Claim]:
@@ -41,5 +41,5 @@ def select(ids: list[str] | None) -> list[Claim]:
         return list(catalogue.values())
     unknown = [claim_id for claim_id in ids if claim_id not in catalogue]
     if unknown:
-        raise UnknownClaim(f"unknown claim id {', '.join(unknown)}; valid ids: {', '.join(catalogue)}")
+        raise UnknownClaim(f"unknown claim id {', '.join(map(repr, unknown))}; valid ids: {', '.join(catalogue)}")
     return [catalogue[claim_id] for claim_id in dict.fromkeys(ids)]

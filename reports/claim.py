@@ -1,122 +1,204 @@
-"""The unit of work of fpcheck: a claim, its prediction, its measurement and its verdict (DESIGN.md).
+"""A claim: one checkable statement from one source, declared as data plus pure functions.
 
-A claim is one checkable statement from one source. `predict` computes the theory side with
-`theory/`, `measure` the empirical side with `empirics/`; both return tidy tables with the columns
-`seed, quantity, x, value` (one row per number; `x` is the abscissa such as a frequency, a step or a
-depth, NaN for scalars; `seed` is `ALL_SEEDS` for a number that does not depend on the seed). The
-claim's rules (`reports.rules`) state the theory's prediction over those quantities, and the
-reconciler (`reports.reconcile`) turns them into a verdict.
+A claim names an `experiment` (`fpcheck.empirics.experiment.Experiment`: it runs once per task, in
+`fpcheck.empirics`), one typed setup per profile, a `measure(setup, result)` that reads the experiment's
+result and a `predict(setup, result)` that computes the theory's side with `fpcheck.theory` (omitted
+when the rules' own description says everything). Both return tidy tables (`fpcheck.tables`) and
+declare the quantities they write (`@produces`). The rules (`fpcheck.reports.rules`) state the
+prediction over those quantities; `fit` rules state what a seed's network must achieve for its outcome
+to count (e.g. a training loss below a level). The reconciler (`fpcheck.reports.reconcile`) turns them
+into a verdict.
+
+`controls` are named changes of the setup, each with the verdict it is expected to get: settings in
+which the prediction should fail (for an `expected: diverge` claim, hold), run by the same experiment
+and measurement code. A claim whose control misses its expected verdict is undiscriminating. A claim
+with no credible control says why in `uncontrolled`.
+
+Everything is checked when the claim is constructed (`ClaimDeclarationError`): a rule that reads a
+quantity neither function declares, an unknown derivation, a control that changes a field the setup
+does not have, setups of the wrong experiment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
+from fpcheck.empirics.experiment import Experiment, Result
+from fpcheck.empirics.setup import Setup
+from fpcheck.errors import ClaimDeclarationError, SetupError
+from fpcheck.tables import Measurement, Prediction
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from reports.rules import Rule
+    from fpcheck.reports.rules import Rule
 
 Expected = Literal["agree", "diverge"]
 Outcome = Literal["agree", "diverge", "inconclusive"]
-Params = Mapping[str, Any]
-
-TIDY_COLUMNS = ("seed", "quantity", "x", "value")
-ALL_SEEDS = -1
-WALL_CLOCK_SUFFIX = "_seconds"
-"""A quantity named *_seconds is a wall-clock time: it differs from run to run, so `fpcheck compare`
-leaves it out of the number-by-number comparison (and says how many it left out)."""
-
-
-def tidy(seed: int, quantity: str, value: Any, x: Any = None) -> pd.DataFrame:
-    """Rows of a tidy table for one quantity: `value` (scalar or 1-D) against `x` (same length or None)."""
-    values = np.atleast_1d(np.asarray(value, dtype=float))
-    xs = np.full(values.shape, np.nan) if x is None else np.atleast_1d(np.asarray(x, dtype=float))
-    if xs.shape != values.shape:
-        raise ValueError(f"quantity {quantity!r}: x has shape {xs.shape} but value has shape {values.shape}")
-    return pd.DataFrame({"seed": int(seed), "quantity": quantity, "x": xs, "value": values})
-
-
-def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate tidy tables (an empty sequence gives an empty table with the tidy columns)."""
-    if not frames:
-        return pd.DataFrame({name: pd.Series(dtype=float) for name in TIDY_COLUMNS})
-    return pd.concat(frames, ignore_index=True)
+PROFILES = ("quick", "paper")
+PUBLISHED = "published"
+"""The variant name of a claim's own setting (controls have their own names)."""
 
 
 @dataclass(frozen=True)
-class Prediction:
-    """The theory side: a tidy table and a one-line summary a reviewer can read."""
+class Control:
+    """A setting in which the claim's prediction is expected to get `expected` (module doc).
 
-    table: pd.DataFrame
-    summary: str
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """The empirical side: a tidy table over all seeds.
-
-    `diverged_seeds` are seeds whose training diverged (loss NaN/inf): the verdict is then
-    inconclusive with that reason. `notes` are markdown paragraphs for the claim's report section
-    (e.g. what moved during training, an aliasing table). `artifacts` carries arrays that only the
-    figures need; they are not written to results.csv.
+    `changes` are setup fields and their values (applied to the setup of every profile); `mechanism`
+    says why the prediction should fail there, with a citation; `pilot_seeds` are the seeds of the pilot
+    that chose it, if any (disjoint from the seeds the catalogue runs).
     """
 
-    table: pd.DataFrame
-    summary: str = ""
-    diverged_seeds: tuple[int, ...] = ()
-    notes: tuple[str, ...] = ()
-    artifacts: Mapping[str, Any] = field(default_factory=dict)
+    name: str
+    changes: Mapping[str, Any]
+    expected: Expected
+    mechanism: str
+    pilot_seeds: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClaimRun:
+    """What a claim's figures draw from: the setup, the seeds, the result and both tables."""
+
+    setup: Setup
+    seeds: tuple[int, ...]
+    result: Result
+    prediction: Prediction
+    measurement: Measurement
+
+
+Figures = Callable[[ClaimRun], "Sequence[Figure]"]
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One checkable statement from one source (DESIGN.md, "The claim").
-
-    `setup` maps a profile name ("quick", "paper") to the claim's parameters, always including
-    `seeds` (how many seeds by default); `--config` may override any key that `setup` has.
-    `figures(prediction, measurement, params)` returns matplotlib figures for the report.
-    `share` is the fraction of seeds in which the prediction must hold (or fail) for a verdict.
-    `expected_reason` says why the literature expects `expected`; `notes` are markdown paragraphs
-    shown in the report (e.g. that an inequality is our reconstruction); `derivation` names an entry
-    of `reports.derivations` whose steps the report shows.
-    """
+    """One checkable statement from one source (module doc)."""
 
     id: str
     version: int
     source: str
     statement: str
     expected: Expected
+    expected_reason: str
+    experiment: Experiment
+    setups: Mapping[str, Setup]
+    measure: Callable[[Setup, Result], Measurement]
     rules: tuple[Rule, ...]
-    setup: Mapping[str, Params]
-    predict: Callable[[Params, Sequence[int]], Prediction]
-    measure: Callable[[Params, Sequence[int]], Measurement]
-    figures: Callable[[Prediction, Measurement, Params], list[Figure]] | None = None
+    predict: Callable[[Setup, Result], Prediction] | None = None
+    fit: tuple[Rule, ...] = ()
+    controls: tuple[Control, ...] = ()
+    uncontrolled: str | None = None
+    figures: Figures | None = None
     share: float = 0.8
-    expected_reason: str = ""
     notes: tuple[str, ...] = ()
     derivation: str | None = None
+    origin: str = "built-in"
 
     def __post_init__(self) -> None:
+        refuse = _refuser(self.id)
+        if not self.id or any(not (c.isalnum() or c in "._-") for c in self.id):
+            refuse(f"the id {self.id!r} must be letters, digits, '.', '_' and '-' only")
         if self.expected not in ("agree", "diverge"):
-            raise ValueError(f"claim {self.id}: expected must be 'agree' or 'diverge', not {self.expected!r}")
+            refuse(f"expected must be 'agree' or 'diverge', not {self.expected!r}")
+        if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
+            refuse(f"version must be a positive integer, not {self.version!r}")
         if not self.rules:
-            raise ValueError(f"claim {self.id}: a claim needs at least one rule")
+            refuse("a claim needs at least one rule")
         if not 0.5 < self.share <= 1.0:
-            raise ValueError(f"claim {self.id}: share must be in (0.5, 1], not {self.share}")
-        for profile, params in self.setup.items():
-            if int(params.get("seeds", 0)) < 1:
-                raise ValueError(f"claim {self.id}: profile {profile!r} needs a positive 'seeds'")
+            refuse(f"share must be in (0.5, 1], not {self.share}")
+        if set(self.setups) != set(PROFILES):
+            refuse(f"setups must be given for exactly the profiles {', '.join(PROFILES)}, not {sorted(self.setups)}")
+        for profile, setup in self.setups.items():
+            if not isinstance(setup, self.experiment.setup):
+                refuse(f"the {profile} setup is a {type(setup).__name__}; experiment {self.experiment.name} "
+                       f"takes a {self.experiment.setup.__name__}")
+        self._check_quantities(refuse)
+        self._check_controls(refuse)
+        if self.derivation is not None:
+            from fpcheck.reports.derivations import DERIVATIONS
+
+            if self.derivation not in DERIVATIONS:
+                refuse(f"derivation {self.derivation!r} does not exist; known: {', '.join(DERIVATIONS)}")
+
+    @property
+    def measured_quantities(self) -> tuple[str, ...]:
+        return getattr(self.measure, "quantities", ())
+
+    @property
+    def predicted_quantities(self) -> tuple[str, ...]:
+        return getattr(self.predict, "quantities", ()) if self.predict is not None else ()
+
+    def _check_quantities(self, refuse: Callable[[str], None]) -> None:
+        if not hasattr(self.measure, "quantities"):
+            refuse("its measure function must declare the quantities it writes (@produces)")
+        if self.predict is not None and not hasattr(self.predict, "quantities"):
+            refuse("its predict function must declare the quantities it writes (@produces)")
+        both = set(self.measured_quantities) & set(self.predicted_quantities)
+        if both:
+            refuse(f"quantities {sorted(both)} are declared as both measured and predicted")
+        for rule in (*self.rules, *self.fit):
+            measured, predicted = rule.reads()
+            for name in measured:
+                if name not in self.measured_quantities:
+                    refuse(f"rule '{rule.describe()}' reads {name!r}, which its measure function does not "
+                           f"declare (declared: {', '.join(self.measured_quantities) or 'none'})")
+            for name in predicted:  # a bound may also be another measured quantity (one solver's time)
+                if name not in self.predicted_quantities and name not in self.measured_quantities:
+                    refuse(f"rule '{rule.describe()}' compares with {name!r}, which neither its predict nor its "
+                           f"measure function declares (declared: "
+                           f"{', '.join((*self.predicted_quantities, *self.measured_quantities)) or 'none'})")
+
+    def _check_controls(self, refuse: Callable[[str], None]) -> None:
+        names = [control.name for control in self.controls]
+        if len(set(names)) != len(names) or PUBLISHED in names:
+            refuse(f"control names must be distinct and not {PUBLISHED!r}: {names}")
+        if self.controls and self.uncontrolled:
+            refuse("a claim with controls is not uncontrolled")
+        for control in self.controls:
+            if control.expected not in ("agree", "diverge"):
+                refuse(f"control {control.name}: expected must be 'agree' or 'diverge', not {control.expected!r}")
+            if not control.mechanism:
+                refuse(f"control {control.name}: state the mechanism that makes the prediction fail")
+            for profile in PROFILES:
+                try:
+                    self.setups[profile].override(control.changes)
+                except SetupError as error:
+                    refuse(f"control {control.name} ({profile}): {error}")
+
+    def setup_for(self, profile: str, variant: str = PUBLISHED) -> Setup:
+        """The setup of `profile` for the published setting or the named control."""
+        setup = self.setups[profile]
+        if variant == PUBLISHED:
+            return setup
+        return setup.override(self.control(variant).changes)
+
+    def control(self, name: str) -> Control:
+        for control in self.controls:
+            if control.name == name:
+                return control
+        raise KeyError(f"claim {self.id} has no control {name!r}")
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return (PUBLISHED, *(control.name for control in self.controls))
+
+    def expected_for(self, variant: str) -> Expected:
+        return self.expected if variant == PUBLISHED else self.control(variant).expected
+
+
+def _refuser(claim_id: str) -> Callable[[str], None]:
+    def refuse(problem: str) -> None:
+        raise ClaimDeclarationError(f"claim {claim_id}: {problem}")
+
+    return refuse
 
 
 @dataclass(frozen=True)
 class SeedVerdict:
-    """How the rules fared on one seed: holds is None when a value was NaN/inf or missing."""
+    """How the rules fared on one seed: holds is None when a value was NaN/inf or missing, all values
+    tied, or the network did not meet the claim's fit rules."""
 
     seed: int
     holds: bool | None
@@ -126,21 +208,24 @@ class SeedVerdict:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The reconciled outcome of one claim (DESIGN.md): verdict, margin, spread and explanation.
+    """The reconciled outcome of one claim in one variant: verdict, margin, spread and explanation.
 
-    `margin` is the median over seeds of each seed's smallest rule margin (positive: the prediction
-    holds with room to spare); `spread` is the 90 % bootstrap interval of that median over seeds.
+    `margin` is the median over seeds of each seed's smallest rule margin (positive: the prediction holds
+    with room to spare); `spread` is the 90 % bootstrap interval of that median over seeds.
+    `null_pass_probability` is the chance that a uniformly random order passes the claim's order rules in
+    one seed (the smallest of their exact nulls, which bounds the joint one), None without order rules.
     """
 
     claim: str
     version: int
+    variant: str
     expected: Expected
     verdict: Outcome
     margin: float
     spread: tuple[float, float]
     explanation: str
     seeds: tuple[int, ...]
-    wall_s: float = 0.0
+    null_pass_probability: float | None = None
     per_seed: tuple[SeedVerdict, ...] = ()
 
     @property

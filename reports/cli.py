@@ -1,26 +1,37 @@
-"""The `fpcheck` command line: a thin layer over the Python API (DESIGN.md).
+"""The `fpcheck` command line: a thin layer over the Python API (docs/design.md).
 
     fpcheck list [--json]
     fpcheck verify [CLAIM ...] [--profile quick|paper] [--seeds N] [--config FILE.toml] [--out DIR] [--json]
+                   [--no-controls] [--quiet] [--workers N | --scheduler ADDRESS]
     fpcheck derive NAME [--activation tanh|logistic|relu] [--latex]
     fpcheck spectrum FILE [--kmax K] [--json]
     fpcheck compare RUN_A RUN_B [--rtol R] [--atol A]
 
-Exit status: 0 success (for verify: every verdict equals its expected verdict), 1 when a verdict
-differs, 2 for bad input, with a one-line message on stderr and no traceback.
+Exit status: 0 success (for verify: every verdict, and every control's, equals its expected verdict;
+for compare: the runs agree), 1 when a verdict differs, 2 for bad input or a refusing environment (an
+`fpcheck.FpcheckError`: one line on stderr, no traceback), 3 for a bug of ours: one line saying so and
+naming the file that holds the traceback (`traceback.txt` in the run directory for verify, a temporary
+file otherwise). A claim whose own code raises is not a bug of fpcheck: it is `inconclusive` with the
+reason and the run goes on.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
-EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
+from fpcheck.errors import FpcheckError, one_line
+
+EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
 
 
-class BadInput(Exception):
+class BadInput(FpcheckError):
     """Raised by the parser instead of printing usage: the CLI reports it in one line."""
 
 
@@ -30,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from reports.derivations import DERIVATIONS
+    from fpcheck.reports.derivations import DERIVATIONS
 
     parser = _Parser(prog="fpcheck", description="Verify F-Principle / spectral-bias claims against theory.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -46,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--out", default=None, help="output directory (default: ./fpcheck-report)")
     verify.add_argument("--json", action="store_true", help="print the verdict table as JSON on stdout")
     verify.add_argument("--quiet", action="store_true", help="no progress bars, the run's or the trainings'")
+    verify.add_argument("--no-controls", action="store_true", help="run the published settings only, not the controls")
     verify.add_argument("--workers", type=int, default=None, help="run on a Dask LocalCluster of N workers")
     verify.add_argument("--scheduler", default=None,
                         help="run on a running Dask cluster (tcp://HOST:PORT; default: $DASK_SCHEDULER_ADDRESS)")
@@ -72,20 +84,54 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = None
     try:
-        return _run(build_parser().parse_args(argv))
-    except BadInput as error:
-        print(error, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ValueError as error:  # bad input found by the API (unknown claim, bad config, NaN weights...)
-        print(f"fpcheck: error: {error}", file=sys.stderr)
+        args = build_parser().parse_args(argv)
+        return _run(args)
+    except FpcheckError as error:  # bad input or a refusing environment
+        message = str(error)
+        print(message if message.startswith("fpcheck") else f"fpcheck: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # the reader went away (`fpcheck derive … | head`): not an error of ours
-        sys.stderr.close()
+        _silence_stdout()
         return EXIT_OK
     except KeyboardInterrupt:
         print("fpcheck: interrupted; finished claims are kept and reused by the next run", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug of ours: say so in one line and keep the traceback
+        where = _write_traceback(args)
+        print(f"fpcheck: internal error (a bug of fpcheck, not of your input): {type(error).__name__}: "
+              f"{one_line(str(error))[:300]}; traceback written to {where}", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so that the interpreter's final flush is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _write_traceback(args: argparse.Namespace | None) -> str:
+    """Write the current traceback to the run directory (verify) or a temporary file; return its path."""
+    text = traceback.format_exc()
+    if args is not None and getattr(args, "command", None) == "verify":
+        from fpcheck.reports.verification import DEFAULT_OUT
+
+        directory = Path(args.out if args.out is not None else DEFAULT_OUT)
+        try:
+            path = directory / "traceback.txt"
+            if directory.is_dir():
+                path.write_text(text, encoding="utf-8")
+                return str(path)
+        except OSError:
+            pass
+    descriptor, name = tempfile.mkstemp(prefix="fpcheck-traceback-", suffix=".txt")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    return name
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -94,18 +140,18 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "verify":
         return _verify(args)
     if args.command == "derive":
-        from reports.derivations import render
+        from fpcheck.reports.derivations import render
 
         print(render(args.name, activation=args.activation, latex=args.latex))
         return EXIT_OK
     if args.command == "spectrum":
-        from reports.spectrum_file import format_summary, summarise
+        from fpcheck.reports.spectrum_file import format_summary, summarise
 
         summary = summarise(args.file, kmax=args.kmax)
         print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
         return EXIT_OK
     if args.command == "compare":
-        from reports.compare import compare_runs, format_comparison
+        from fpcheck.reports.compare import compare_runs, format_comparison
 
         comparison = compare_runs(args.run_a, args.run_b, rtol=args.rtol, atol=args.atol)
         print(format_comparison(comparison))
@@ -114,34 +160,45 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _list(as_json: bool) -> int:
-    from reports.catalogue import claims
+    from fpcheck.reports.catalogue import claims
 
     entries = [
-        {"id": claim.id, "source": claim.source, "statement": claim.statement, "expected": claim.expected}
+        {"id": claim.id, "version": claim.version, "source": claim.source, "statement": claim.statement,
+         "expected": claim.expected, "controls": [control.name for control in claim.controls],
+         "origin": claim.origin}
         for claim in claims().values()
     ]
     if as_json:
-        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        print(json.dumps(entries, indent=2))
         return EXIT_OK
     for entry in entries:
-        print(f"{entry['id']}  [expected: {entry['expected']}]\n    {entry['source']}\n    {entry['statement']}")
+        origin = "" if entry["origin"] == "built-in" else f"  (from {entry['origin']})"
+        controls = ", ".join(entry["controls"]) or "none"
+        print(f"{entry['id']}  [expected: {entry['expected']}; controls: {controls}]{origin}\n    {entry['source']}\n"
+              f"    {entry['statement']}")
     return EXIT_OK
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from reports.run_store import json_text
-    from reports.verification import DEFAULT_OUT, VERDICT_KEYS, verify
+    from fpcheck.reports.run_store import json_text
+    from fpcheck.reports.verification import DEFAULT_OUT, verify
 
     out = args.out if args.out is not None else DEFAULT_OUT
     table = verify(args.claims or None, profile=args.profile, seeds=args.seeds, config=args.config,
-                   out=out, progress=not args.quiet, workers=args.workers, scheduler=args.scheduler)
+                   out=out, progress=not args.quiet, workers=args.workers, scheduler=args.scheduler,
+                   controls=not args.no_controls)
     if args.json:
-        rows = table.assign(spread=list(zip(table["spread_low"], table["spread_high"], strict=True)))
-        print(json_text([{key: row[key] for key in VERDICT_KEYS} for row in rows.to_dict("records")]), end="")
+        rows = table.assign(spread=[[low, high] for low, high in zip(table["spread_low"], table["spread_high"],
+                                                                      strict=True)])
+        extra = ["spread_low", "spread_high", "source", "as_expected"]
+        print(json_text(rows.drop(columns=extra).to_dict("records")), end="")  # the rows of verdicts.json
     differing = table[~table["as_expected"]]
-    for row in differing.itertuples():
-        print(f"fpcheck: {row.claim}: verdict {row.verdict}, expected {row.expected}", file=sys.stderr)
-    print(f"fpcheck: {len(table) - len(differing)}/{len(table)} verdicts as expected; report: {out}/report.html",
+    for row in differing.to_dict("records"):
+        missed = "".join(f"; control {control['name']}: verdict {control['verdict']}, expected {control['expected']}"
+                         for control in row["controls"] if control["verdict"] != control["expected"])
+        print(f"fpcheck: {row['claim']}: verdict {row['verdict']}, expected {row['expected']}{missed}", file=sys.stderr)
+    print(f"fpcheck: {len(table) - len(differing)}/{len(table)} claims as expected (verdicts and controls); "
+          f"report: {out}/report.html",
           file=sys.stderr)
     return EXIT_OK if differing.empty else EXIT_DIFFERS
 

@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import sympy as sp
 
+from fpcheck.errors import BadArgument
+
 
 class Derivation(NamedTuple):
     text: Callable[[str, bool], str]
@@ -28,9 +30,9 @@ def _results_text(results: Mapping[str, sp.Expr], latex: bool) -> str:
 
 
 def sigmoid_gradient(activation: str = "tanh", latex: bool = False) -> str:
-    """Xu 2018: the transform of a tanh / logistic neuron and ∂L(k)/∂θ_j, factored as A E G (FORMULAS §1)."""
-    from theory.derivation import format_steps
-    from theory.sigmoid_gradient import derive
+    """Xu 2018: the transform of a tanh / logistic neuron and ∂L(k)/∂θ_j, factored as A E G (docs/formulas.md §1)."""
+    from fpcheck.theory.derivation import format_steps
+    from fpcheck.theory.sigmoid_gradient import derive
 
     derivation = derive(activation)
     heading = (
@@ -50,9 +52,9 @@ def sigmoid_gradient(activation: str = "tanh", latex: bool = False) -> str:
 
 
 def relu_spectrum(activation: str = "relu", latex: bool = False) -> str:
-    """Rahaman 2019, Thm 1 in 1D: the kink form of c_k of a ReLU network on [0, 1] and its bounds (FORMULAS §2)."""
-    from theory.derivation import format_steps
-    from theory.relu_spectrum import derive, results
+    """Rahaman 2019, Thm 1 in 1D: the kink form of c_k of a 1D ReLU network and its bounds (docs/formulas.md §2)."""
+    from fpcheck.theory.derivation import format_steps
+    from fpcheck.theory.relu_spectrum import derive, results
 
     heading = (
         "1D ReLU network f on [0, 1], continuous and piecewise linear with kinks x_m and slope jumps J_m; "
@@ -72,8 +74,8 @@ def relu_spectrum(activation: str = "relu", latex: bool = False) -> str:
 
 def three_stages(activation: str = "tanh", latex: bool = False) -> str:
     """Luo, Ma, Xu, Zhang 2019 (form only): our reconstruction of the three stage bounds and the tail rate."""
-    from theory.derivation import format_steps
-    from theory.stages import derivation_steps
+    from fpcheck.theory.derivation import format_steps
+    from fpcheck.theory.stages import derivation_steps
 
     heading = (
         f"Three training stages, one-hidden-layer {activation} network. Our reconstruction of the form stated by "
@@ -95,9 +97,9 @@ def render(name: str, activation: str | None = None, latex: bool = False) -> str
     """The text of derivation `name` for `activation` (default: its first); ValueError for an unknown
     name or an activation the derivation does not cover."""
     if name not in DERIVATIONS:
-        raise ValueError(f"unknown derivation {name!r}; valid names: {', '.join(DERIVATIONS)}")
+        raise BadArgument(f"unknown derivation {name!r}; valid names: {', '.join(DERIVATIONS)}")
     text, activations = DERIVATIONS[name]
     chosen = activations[0] if activation is None else activation
     if chosen not in activations:
-        raise ValueError(f"derivation {name} covers activations {', '.join(activations)}, not {chosen!r}")
+        raise BadArgument(f"derivation {name} covers activations {', '.join(activations)}, not {chosen!r}")
     return text(chosen, latex)

@@ -1,9 +1,14 @@
-"""Where tasks run (DESIGN.md, "Scale"): in-process (default), a Dask LocalCluster or a running cluster.
+"""Where tasks run: in-process (default), a Dask LocalCluster or a running cluster.
 
 The executor only decides where; the tasks are the same and fix their own thread counts and seeds,
 so every executor gives the same numbers, bit for bit. Dask retries a task whose worker died
 (`TASK_RETRIES`), on another worker. Records come back as they finish, so the caller can store each
-finished claim at once (a run interrupted later reuses it).
+finished task at once (a run interrupted later reuses it). Only the client process writes the run
+directory: workers return records.
+
+Dask is an optional extra (`pip install fpcheck[dask]`); without it, --workers and --scheduler say
+how to install it. A scheduler that cannot be reached, or is lost during the run, is `SchedulerError`
+(one line, with the command that resumes the run).
 """
 
 from __future__ import annotations
@@ -11,16 +16,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from reports.task import Task, run_task
+from fpcheck.errors import BadArgument, MissingExtra, SchedulerError
+from fpcheck.reports.task import Task, run_task
 
 TASK_RETRIES = 3
 CONNECT_TIMEOUT = "10s"
-
-
-class SchedulerError(ValueError):
-    """A Dask scheduler that cannot be reached (bad input: exit 2)."""
 
 
 def run_on_worker(task: Task) -> dict[str, Any]:
@@ -37,56 +40,70 @@ class InProcess:
 
     address: str | None = None
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
         for task in tasks:
             record = run_task(task)
             record["worker"] = "in-process"
-            yield record
+            yield task, record
 
 
 class DaskExecutor:
     """Runs tasks on a Dask cluster through a connected `distributed.Client`."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, out: str | Path | None) -> None:
         self.client = client
         self.address: str | None = client.scheduler.address
+        self.out = out
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
         from distributed import as_completed
 
-        futures = [
-            self.client.submit(run_on_worker, task, key=f"fpcheck-{task.claim_id}-{task.config_hash}",
-                               retries=TASK_RETRIES, pure=False)
+        futures = {
+            self.client.submit(run_on_worker, task, key=f"fpcheck-{task.key}-{task.config_hash}",
+                               retries=TASK_RETRIES, pure=False): task
             for task in tasks
-        ]
-        for future in as_completed(futures):
-            yield future.result()
+        }
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        except OSError as error:  # CommClosedError and the like: the scheduler went away
+            resume = f"fpcheck verify ... --out {self.out}" if self.out is not None else "the same command"
+            raise SchedulerError(f"lost the Dask scheduler at {self.address} ({type(error).__name__}); finished "
+                                 f"claims are kept: run {resume} again to resume") from None
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise MissingExtra("--workers and --scheduler need Dask: pip install 'fpcheck[dask]'") from None
+    return distributed
 
 
 @contextmanager
-def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[InProcess | DaskExecutor]:
+def executor(workers: int | None = None, scheduler: str | None = None,
+             out: str | Path | None = None) -> Iterator[InProcess | DaskExecutor]:
     """The executor for `--workers N` (a LocalCluster), `--scheduler ADDRESS` or in-process.
 
     Without either, the DASK_SCHEDULER_ADDRESS environment variable names a cluster to use.
     """
     if workers is not None and scheduler is not None:
-        raise ValueError("give either --workers (a local cluster) or --scheduler (a running one), not both")
-    if workers is not None and workers < 1:
-        raise ValueError(f"--workers must be a positive integer, not {workers}")
+        raise BadArgument("give either --workers (a local cluster) or --scheduler (a running one), not both")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256):
+        raise BadArgument(f"--workers must be an integer from 1 to 256, not {workers!r}")
     scheduler = scheduler or (os.environ.get("DASK_SCHEDULER_ADDRESS") if workers is None else None)
     if workers is None and not scheduler:
         yield InProcess()
         return
-    from distributed import Client, LocalCluster
-
+    distributed = _distributed()
     if workers is not None:
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=":0") as cluster, Client(cluster) as client:
-            yield DaskExecutor(client)
+        with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                      dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+            yield DaskExecutor(client, out)
         return
     try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler!r}: {error}") from None
     with client:
-        yield DaskExecutor(client)
+        yield DaskExecutor(client, out)

@@ -1,6 +1,6 @@
-"""Profiles: named parameter sets (DESIGN.md, "Profiles and parameters").
+"""Profiles: named parameter sets (docs/design.md, "Profiles").
 
-A profile is data, not a code path: each claim's `setup` maps a profile name to its parameters
+A profile is data, not a code path: each claim's `setups` map a profile name to its typed setup
 (sizes, steps, seeds, optimiser, tolerances), and this module names the profiles and what they share
 (the torch thread count every task fixes, so that its numbers do not depend on where it runs).
 """
@@ -8,6 +8,8 @@ A profile is data, not a code path: each claim's `setup` maps a profile name to 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from fpcheck.errors import BadArgument
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ PROFILES: dict[str, Profile] = {
 
 
 def profile(name: str) -> Profile:
-    """The profile called `name`, or ValueError naming the valid ones."""
+    """The profile called `name`, or BadArgument naming the valid ones."""
     if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}")
+        raise BadArgument(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}")
     return PROFILES[name]

@@ -1,11 +1,13 @@
-"""The reconciler: (prediction, measurement over seeds) -> verdict (DESIGN.md, "The claim").
+"""The reconciler: (prediction, measurement over seeds) -> verdict (docs/design.md, "Verdicts").
 
-Per seed, every rule of the claim is checked on that seed's rows; the seed holds when all rules hold
-and its margin is the smallest rule margin. Over seeds: `agree` when the prediction holds in at least
-the claim's share of seeds, `diverge` when it fails in at least that share, `inconclusive` otherwise,
-and inconclusive with the reason whenever a needed value is NaN/inf or missing, training diverged, the
-measurement is empty or the claim raised. The margin is the median of the seed margins and its spread
-the 90 % bootstrap interval of that median.
+Per seed, the claim's fit rules are checked first: a seed whose network did not meet them (it did not
+fit its training points, say) is undetermined. Then every rule is checked on that seed's rows; the seed
+holds when all rules hold and its margin is the smallest rule margin. Over seeds: `agree` when the
+prediction holds in at least the claim's share of seeds, `diverge` when it fails in at least that share,
+`inconclusive` otherwise, and inconclusive with the reason whenever a needed value is NaN/inf or
+missing, an order's values all tie, a seed did not fit, training diverged, the measurement is empty or
+the claim raised. The margin is the median of the seed margins and its spread the 90 % bootstrap
+interval of that median. The same reconciler judges the published setting and every control.
 """
 
 from __future__ import annotations
@@ -15,28 +17,44 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from reports.claim import Claim, Measurement, Outcome, Prediction, SeedVerdict, Verdict
-from reports.rules import MissingQuantity, NonFinite, SeedValues
+from fpcheck.reports.claim import PUBLISHED, Claim, Outcome, SeedVerdict, Verdict
+from fpcheck.reports.rules import MissingQuantity, Rule, SeedValues, Undetermined
+from fpcheck.tables import Measurement, Prediction
 
 BOOTSTRAP_SAMPLES = 2000
 BOOTSTRAP_SEED = 0
 
 
-def check_seed(claim: Claim, table: pd.DataFrame, seed: int) -> SeedVerdict:
-    """All of the claim's rules on one seed; holds is None when a value is NaN/inf or missing."""
-    values = SeedValues(table, seed)
-    margins, details, holds = [], [], True
-    for rule in claim.rules:
+def _checks(rules: Sequence[Rule], values: SeedValues) -> tuple[list, str | None]:
+    """The checks of `rules`, or the reason one could not be checked."""
+    checks = []
+    for rule in rules:
         try:
-            check = rule.check(values)
+            checks.append(rule.check(values))
         except MissingQuantity as missing:
-            return SeedVerdict(seed, None, float("nan"), (f"measurement lacks quantity {missing.args[0]!r}",))
-        except NonFinite as bad:
-            return SeedVerdict(seed, None, float("nan"), (str(bad),))
-        margins.append(check.margin)
-        details.append(check.detail)
-        holds = holds and check.holds
-    return SeedVerdict(seed, holds, float(min(margins)), tuple(details))
+            return checks, f"measurement lacks quantity {missing.args[0]!r}"
+        except Undetermined as bad:
+            return checks, str(bad)
+    return checks, None
+
+
+def check_seed(claim: Claim, table: pd.DataFrame, seed: int) -> tuple[SeedVerdict, list[float]]:
+    """The claim's fit rules, then its rules, on one seed; and the null pass probabilities of its order
+    rules there. holds is None when the seed is undetermined."""
+    values = SeedValues(table, seed)
+    fit, reason = _checks(claim.fit, values)
+    if reason is None and not all(check.holds for check in fit):
+        failed = "; ".join(check.detail for check in fit if not check.holds)
+        reason = f"the network did not meet the fit criterion ({failed})"
+    if reason is not None:
+        return SeedVerdict(seed, None, float("nan"), (reason,)), []
+    checks, reason = _checks(claim.rules, values)
+    if reason is not None:
+        return SeedVerdict(seed, None, float("nan"), (reason,)), []
+    nulls = [check.null for check in checks if check.null is not None]
+    holds = all(check.holds for check in checks)
+    return SeedVerdict(seed, holds, float(min(check.margin for check in checks)),
+                       tuple(check.detail for check in checks)), nulls
 
 
 def bootstrap_interval(values: np.ndarray, level: float = 0.9) -> tuple[float, float]:
@@ -53,15 +71,25 @@ def bootstrap_interval(values: np.ndarray, level: float = 0.9) -> tuple[float, f
     return (float(low), float(high))
 
 
+def missing_quantities(claim: Claim, prediction: Prediction, measurement: Measurement) -> list[str]:
+    """Declared quantities that the tables do not hold (a bug of the claim's functions)."""
+    held = set(prediction.table["quantity"]) | set(measurement.table["quantity"])
+    declared = (*claim.measured_quantities, *claim.predicted_quantities)
+    return [name for name in declared if name not in held]
+
+
 def reconcile(
-    claim: Claim, prediction: Prediction, measurement: Measurement, seeds: Sequence[int]
+    claim: Claim, prediction: Prediction, measurement: Measurement, seeds: Sequence[int], variant: str = PUBLISHED
 ) -> Verdict:
-    """The verdict of one claim from its prediction and its measurement over `seeds`."""
+    """The verdict of one claim (in one variant) from its prediction and its measurement over `seeds`."""
     seeds = tuple(int(seed) for seed in seeds)
     if measurement.table.empty:
-        return inconclusive(claim, seeds, "the measurement is empty")
+        return inconclusive(claim, variant, seeds, "the measurement is empty")
     table = pd.concat([prediction.table, measurement.table], ignore_index=True)
-    per_seed = tuple(check_seed(claim, table, seed) for seed in seeds)
+    outcomes = [check_seed(claim, table, seed) for seed in seeds]
+    per_seed = tuple(verdict for verdict, _ in outcomes)
+    nulls = [null for _, seed_nulls in outcomes for null in seed_nulls]
+    null = float(min(nulls)) if nulls else None
     margins = np.array([verdict.margin for verdict in per_seed], dtype=float)
     finite = margins[np.isfinite(margins)]
     margin = float(np.median(finite)) if finite.size else float("nan")
@@ -69,14 +97,15 @@ def reconcile(
 
     if measurement.diverged_seeds:
         diverged = ", ".join(str(seed) for seed in measurement.diverged_seeds)
-        return inconclusive(claim, seeds, f"training diverged (loss NaN/inf) in seed(s) {diverged}", per_seed)
+        return inconclusive(claim, variant, seeds, "training diverged (loss NaN, inf or beyond 10⁶ × its initial "
+                            f"size) in seed(s) {diverged}", per_seed)
     undetermined = [verdict for verdict in per_seed if verdict.holds is None]
     if undetermined:
         first = undetermined[0]
         which = ", ".join(str(verdict.seed) for verdict in undetermined)
-        return inconclusive(claim, seeds, f"seed(s) {which}: {first.details[0]}", per_seed)
+        return inconclusive(claim, variant, seeds, f"seed(s) {which}: {first.details[0]}", per_seed)
 
-    held = sum(verdict.holds for verdict in per_seed)
+    held = sum(bool(verdict.holds) for verdict in per_seed)
     failed = len(per_seed) - held
     needed = claim.share * len(per_seed)
     outcome: Outcome
@@ -86,29 +115,31 @@ def reconcile(
         outcome = "diverge"
     else:
         outcome = "inconclusive"
-    explanation = _explain(claim, per_seed, held, outcome)
     return Verdict(
         claim=claim.id,
         version=claim.version,
-        expected=claim.expected,
+        variant=variant,
+        expected=claim.expected_for(variant),
         verdict=outcome,
         margin=margin,
         spread=spread,
-        explanation=explanation,
+        explanation=_explain(claim, per_seed, held, outcome),
         seeds=seeds,
+        null_pass_probability=null,
         per_seed=per_seed,
     )
 
 
 def inconclusive(
-    claim: Claim, seeds: Sequence[int], reason: str, per_seed: tuple[SeedVerdict, ...] = ()
+    claim: Claim, variant: str, seeds: Sequence[int], reason: str, per_seed: tuple[SeedVerdict, ...] = ()
 ) -> Verdict:
     """An inconclusive verdict with its reason (NaN, diverged training, a claim that raised...)."""
     margins = np.array([v.margin for v in per_seed if np.isfinite(v.margin)], dtype=float)
     return Verdict(
         claim=claim.id,
         version=claim.version,
-        expected=claim.expected,
+        variant=variant,
+        expected=claim.expected_for(variant),
         verdict="inconclusive",
         margin=float(np.median(margins)) if margins.size else float("nan"),
         spread=bootstrap_interval(margins),

@@ -1,4 +1,4 @@
-"""The four rules a claim states its prediction with (DESIGN.md, "The claim").
+"""The four rules a claim states its prediction with (docs/design.md, "Claims and rules").
 
 Each rule checks one seed's numbers (prediction and measurement rows of that seed, plus the rows that
 hold for all seeds) and returns a `Check`: whether the prediction holds, a margin and a detail line.
@@ -9,13 +9,17 @@ The margin is positive when the prediction holds and negative when it fails:
 - `Rate`: a fitted exponent or rate against the predicted one; margin = 1 - |fitted - predicted| /
   tolerance (the fraction of the tolerance left);
 - `Order`: Spearman's rank correlation ρ of value against x, at least (or at most) a threshold;
-  margin = ρ - threshold (threshold - ρ for `at_least=False`); ρ = 0 when all values tie;
+  margin = ρ - threshold (threshold - ρ for `at_least=False`). When all values tie the order is
+  undetermined (the seed's outcome is None: a network that leaves every peak unconverged proves
+  nothing). `null_pass_probability(n)` is the exact chance that a uniformly random order of n distinct
+  items passes the rule;
 - `Equality`: |measured - predicted| ≤ atol + rtol |predicted| at every x; margin = 1 - the largest
   error as a fraction of its tolerance.
 """
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -23,15 +27,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from reports.claim import ALL_SEEDS
+from fpcheck.errors import LimitExceeded
+from fpcheck.tables import ALL_SEEDS
+
+MAX_ORDER_ITEMS = 13
+"""The exact null of an order rule is computed for up to this many items (a DP over 2^n subsets)."""
 
 
 class MissingQuantity(KeyError):
     """A rule asked for a quantity that neither the prediction nor the measurement holds."""
 
 
-class NonFinite(ValueError):
-    """A quantity a rule needs holds NaN or inf: the seed's outcome is undetermined."""
+class Undetermined(ValueError):
+    """A quantity a rule needs holds NaN or inf, or an order whose values all tie: the seed's outcome is
+    undetermined."""
+
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,7 @@ class Check:
     holds: bool
     margin: float
     detail: str
+    null: float | None = None
 
 
 class SeedValues:
@@ -50,7 +61,7 @@ class SeedValues:
         self.seed = seed
 
     def curve(self, quantity: str) -> tuple[np.ndarray, np.ndarray]:
-        """(x, value) of a quantity, sorted by x; raises MissingQuantity or NonFinite."""
+        """(x, value) of a quantity, sorted by x; raises MissingQuantity or Undetermined."""
         if quantity not in self._groups:
             raise MissingQuantity(quantity)
         group = self._groups[quantity].sort_values("x", kind="stable")
@@ -58,7 +69,7 @@ class SeedValues:
         if values.size == 0:
             raise MissingQuantity(quantity)
         if not np.all(np.isfinite(values)):
-            raise NonFinite(f"{quantity} holds NaN/inf")
+            raise Undetermined(f"{quantity} holds NaN/inf")
         return group["x"].to_numpy(dtype=float), values
 
     def scalar(self, quantity: str) -> float:
@@ -81,10 +92,44 @@ class SeedValues:
 
 
 def spearman(x: np.ndarray, values: np.ndarray) -> float:
-    """Spearman's ρ of values against x (CLAIMS.md: ρ = 0 when all values tie)."""
+    """Spearman's ρ of values against x (average ranks for ties); Undetermined when all values tie."""
     if np.ptp(values) == 0 or np.ptp(x) == 0:
-        return 0.0
+        raise Undetermined("every value ties: the order is undetermined")
     return float(stats.spearmanr(x, values).statistic)
+
+
+@functools.lru_cache(maxsize=64)
+def squared_rank_distance_counts(n: int) -> tuple[int, ...]:
+    """counts[D] = the number of permutations π of n items with Σ_i (i - π(i))² = D (exact, a DP over the
+    set of values already placed: O(2^n n²))."""
+    if not 1 <= n <= MAX_ORDER_ITEMS:
+        raise LimitExceeded(f"an order of {n} items: the exact null is computed for 1 … {MAX_ORDER_ITEMS} items")
+    largest = n * (n * n - 1) // 3
+    table = np.zeros((1 << n, largest + 1), dtype=np.int64)
+    table[0, 0] = 1
+    popcount = np.array([bin(mask).count("1") for mask in range(1 << n)])
+    for mask in np.argsort(popcount, kind="stable"):
+        row = table[mask]
+        if not row.any():
+            continue
+        position = popcount[mask]
+        for value in range(n):
+            if mask >> value & 1:
+                continue
+            cost = (position - value) ** 2
+            table[mask | 1 << value, cost:] += row[: largest + 1 - cost]
+    return tuple(int(count) for count in table[(1 << n) - 1])
+
+
+def order_null_probability(n: int, threshold: float, at_least: bool = True) -> float:
+    """The exact probability that Spearman's ρ of a uniformly random order of n distinct items against
+    its positions is ≥ threshold (≤ with at_least=False): ρ = 1 - 6 D / (n (n² - 1)), D = Σ d²."""
+    counts = np.array(squared_rank_distance_counts(n), dtype=float)
+    if n < 2:
+        raise ValueError("an order needs at least two items")
+    rho = 1.0 - 6.0 * np.arange(counts.size) / (n * (n * n - 1))
+    passes = rho >= threshold - 1e-12 if at_least else rho <= threshold + 1e-12
+    return float(counts[passes].sum() / counts.sum())
 
 
 def _fmt(value: float) -> str:
@@ -98,6 +143,10 @@ class Rule(ABC):
 
     @abstractmethod
     def check(self, values: SeedValues) -> Check: ...
+
+    @abstractmethod
+    def reads(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The quantities the rule reads: (measured, predicted); a number compared with is neither."""
 
     @abstractmethod
     def describe(self) -> str:
@@ -127,6 +176,9 @@ class Bound(Rule):
             f"{self.measured} = {_fmt(measured[worst])} vs {self._bound_name()} = {_fmt(bound[worst])}{where}"
         )
         return Check(holds=bool(slack[worst] >= 0), margin=float(slack[worst]), detail=detail)
+
+    def reads(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return (self.measured,), ((self.bound,) if isinstance(self.bound, str) else ())
 
     def _bound_name(self) -> str:
         return self.bound if isinstance(self.bound, str) else "threshold"
@@ -160,6 +212,9 @@ class Rate(Rule):
         detail = f"{self.measured} = {_fmt(fitted)} vs predicted {_fmt(predicted)} (± {_fmt(allowed)})"
         return Check(holds=bool(error <= allowed), margin=float(margin), detail=detail)
 
+    def reads(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return (self.measured,), (self.predicted,)
+
     def describe(self) -> str:
         tolerance = f"{self.rtol:.0%}" if self.rtol is not None else f"± {_fmt(self.atol)}"
         return f"{self.measured} within {tolerance} of {self.predicted}"
@@ -180,7 +235,15 @@ class Order(Rule):
             raise ValueError(f"quantity {self.measured!r} needs at least two points for a rank correlation")
         rho = spearman(x, value)
         margin = rho - self.threshold if self.at_least else self.threshold - rho
-        return Check(holds=bool(margin >= 0), margin=float(margin), detail=f"ρ({self.measured}) = {rho:.3f}")
+        return Check(holds=bool(margin >= 0), margin=float(margin), detail=f"ρ({self.measured}) = {rho:.3f}",
+                     null=self.null_pass_probability(x.size))
+
+    def null_pass_probability(self, items: int) -> float:
+        """The exact chance that a uniformly random order of `items` distinct values passes the rule."""
+        return order_null_probability(items, self.threshold, self.at_least)
+
+    def reads(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return (self.measured,), ()
 
     def describe(self) -> str:
         sign = "≥" if self.at_least else "≤"
@@ -207,6 +270,9 @@ class Equality(Rule):
         relative = error[worst] / abs(predicted[worst]) if predicted[worst] != 0 else error[worst]
         detail = f"largest error {_fmt(error[worst])} (relative {_fmt(relative)}) of {self.measured}"
         return Check(holds=bool(used[worst] <= 1.0), margin=float(1.0 - used[worst]), detail=detail)
+
+    def reads(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return (self.measured,), (self.predicted,)
 
     def describe(self) -> str:
         return f"{self.measured} = {self.predicted} within rtol {self.rtol:g}, atol {self.atol:g}"

@@ -1,17 +1,30 @@
-"""A run directory (DESIGN.md, "A verification run"): finished claims, results and the report files.
+"""A run directory: finished tasks, results and the report files, locked while a run writes it.
 
-Each finished claim is kept as `claims/<id>.json` (its task record); every file is written to a
-temporary name and renamed, so an interrupted run never leaves a partial file that could be read as
-finished. A run started again on the same directory reuses a claim whose record has the same config
-hash. A corrupt record or `verdicts.json` is bad input (`RunDirError`); nothing already written is
-overwritten or deleted then.
+Each finished task is kept as `claims/<key>.json` (its record; the key is the claim id, with
+`@<control>` for a control). Opening the store checks everything before anything is written:
+
+- the path is usable (not empty, no component over 255 bytes, a directory or creatable, writable);
+- a lock is taken on the directory itself (`flock`): a second fpcheck process writing the same
+  directory is refused; the lock dies with its process, so a run killed with -9 can be resumed at once;
+- every output path that exists is a regular file (not a directory, FIFO or device link), and
+  `figures` is a directory;
+- `verdicts.json` and every record a run will reuse are read from regular files of bounded size and
+  bounded JSON nesting, and checked against their schema. A corrupt one is bad input (`RunDirError`):
+  nothing in the directory is rewritten or deleted.
+
+Only then are stale temporary files of an interrupted run removed. Every file is written to a temporary
+name and renamed, with the permissions the user's umask gives, so an interrupted run never leaves a
+partial file that could be read as finished. A full disk is `DiskFull`.
 """
 
 from __future__ import annotations
 
 import base64
+import errno
+import fcntl
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -19,27 +32,59 @@ from typing import Any
 
 import pandas as pd
 
-from reports.claim import TIDY_COLUMNS
+from fpcheck.errors import DiskFull, RunDirError
+
+OUTPUTS = ("verdicts.json", "provenance.json", "results.csv", "report.md", "report.html")
+MAX_JSON_BYTES = 512 * 1024 * 1024
+MAX_JSON_DEPTH = 32
+RESULT_COLUMNS = ("claim", "variant", "seed", "quantity", "x", "value", "origin")
+RECORD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "claim": str, "variant": str, "version": int, "hash": str, "profile": str, "setup": dict, "seeds": list,
+    "threads": int, "verdict": dict, "prediction_summary": str, "measurement_summary": str, "notes": list,
+    "rows": dict, "figures": list, "wall_s": (int, float), "traceback": (str, type(None)),
+}
+VERDICT_TYPES: dict[str, type | tuple[type, ...]] = {
+    "claim": str, "version": int, "variant": str, "expected": str, "verdict": str,
+    "margin": (int, float, type(None)), "spread": list, "explanation": str, "seeds": list,
+    "null_pass_probability": (int, float, type(None)), "per_seed": list, "wall_s": (int, float),
+}
+ROW_TYPES = {"seed": (int,), "quantity": (str,), "x": (int, float, type(None)), "value": (int, float, type(None)),
+             "origin": (str,)}
 
 
-class RunDirError(ValueError):
-    """An output directory that cannot be used (a file, unwritable, or holding corrupt results)."""
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
     """Write `data` to `path` through a temporary file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        _raise_os(path, error)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        _raise_os(path, error)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _raise_os(path: Path, error: OSError) -> None:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise DiskFull(f"cannot write {path}: the disk is full; finished claims are kept") from None
+    raise RunDirError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def json_text(data: Any) -> str:
@@ -57,63 +102,183 @@ def _finite(data: Any) -> Any:
     return data
 
 
+def _depth(data: Any, limit: int) -> int:
+    """The nesting depth of JSON data, stopping at `limit`."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    """JSON from a regular file of bounded size and nesting, or RunDirError naming the problem."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise RunDirError(f"{path} cannot be read: {error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise RunDirError(f"{path} is not a regular file; move it away or choose another --out")
+    if info.st_size > MAX_JSON_BYTES:
+        raise RunDirError(f"{path} is larger than {MAX_JSON_BYTES >> 20} MiB; it is not a {what}")
+    try:
+        with open(path, "rb") as stream:
+            data = json.loads(stream.read(MAX_JSON_BYTES + 1).decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, OSError) as error:
+        raise RunDirError(f"{path} is corrupt ({type(error).__name__}); move it away or choose another --out") from None
+    if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise RunDirError(f"{path} is nested deeper than {MAX_JSON_DEPTH} levels; it is not a {what}")
+    return data
+
+
+def check_fields(data: Any, types: Mapping[str, type | tuple[type, ...]], where: str) -> str | None:
+    """None when `data` is a dict with every field of `types` of its type, else the problem."""
+    if not isinstance(data, dict):
+        return f"{where} is not an object"
+    for name, expected in types.items():
+        if name not in data:
+            return f"{where} lacks {name!r}"
+        value = data[name]
+        if isinstance(value, bool) and bool not in (expected if isinstance(expected, tuple) else (expected,)):
+            return f"{where}.{name} is a bool"
+        if not isinstance(value, expected):
+            return f"{where}.{name} is a {type(value).__name__}"
+    return None
+
+
+def record_problem(record: Any) -> str | None:
+    """None when `record` has the shape `run_task` writes, else what is wrong with it."""
+    problem = check_fields(record, RECORD_TYPES, "the record")
+    if problem is None:
+        problem = check_fields(record["verdict"], VERDICT_TYPES, "the record's verdict")
+    if problem is None:
+        rows = record["rows"]
+        if set(rows) != set(ROW_TYPES) or len({len(column) for column in rows.values()
+                                                 if isinstance(column, list)}) != 1:
+            return "the record's rows are not columns of equal length"
+        for name, types in ROW_TYPES.items():
+            if not all(isinstance(value, types) and not isinstance(value, bool) for value in rows[name]):
+                return f"the record's rows hold a {name} of the wrong type"
+        if not all(isinstance(figure, str) for figure in record["figures"]):
+            return "the record's figures are not base64 strings"
+    return problem
+
+
 class RunStore:
-    """The output directory of `fpcheck verify`, validated on opening."""
+    """The output directory of `fpcheck verify`, validated and locked on opening (module doc)."""
 
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
+        self._lock: int | None = None
+        text = os.fspath(root)
+        if not text:
+            raise RunDirError("--out is empty: name a directory")
+        self.root = Path(text)
+        for part in self.root.parts:
+            if len(os.fsencode(part)) > 255:
+                raise RunDirError(f"--out has a path component of {len(os.fsencode(part))} bytes (the limit is 255)")
         if self.root.exists() and not self.root.is_dir():
             raise RunDirError(f"--out {self.root} is a file, not a directory")
         try:
-            (self.root / "claims").mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".write-test-"):
-                pass
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._lock = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as error:
             raise RunDirError(f"--out {self.root} is not writable: {error.strerror or error}") from None
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(self._lock)
+            raise RunDirError(f"--out {self.root} is being written by another fpcheck process; wait for it or "
+                              "choose another --out") from None
+        try:
+            self._check_layout()
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_layout(self) -> None:
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise RunDirError(f"--out {self.root} is not writable")
+        for name in OUTPUTS:
+            self._regular_or_absent(self.root / name)
+        for name in ("figures", "claims", "tracebacks"):
+            path = self.root / name
+            if path.is_symlink() or (path.exists() and not path.is_dir()):
+                raise RunDirError(f"{path} exists and is not a directory; move it away or choose another --out")
         verdicts = self.root / "verdicts.json"
         if verdicts.exists():
-            try:
-                content = json.loads(verdicts.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                raise RunDirError(f"{verdicts} is corrupt ({error}); move it away or choose another --out") from None
-            if not isinstance(content, list):
-                raise RunDirError(
-                    f"{verdicts} is corrupt (not a list of verdicts); move it away or choose another --out"
-                )
+            content = read_json_file(verdicts, "verdicts.json")
+            if not isinstance(content, list) or not all(isinstance(entry, dict) and isinstance(entry.get("claim"), str)
+                                                        for entry in content):
+                raise RunDirError(f"{verdicts} is corrupt (not a list of verdicts); move it away or choose "
+                                  "another --out")
 
-    def record_path(self, claim_id: str) -> Path:
-        return self.root / "claims" / f"{claim_id}.json"
-
-    def finished(self, claim_id: str, config_hash: str) -> dict[str, Any] | None:
-        """The record of a claim finished earlier with the same config hash, else None."""
-        path = self.record_path(claim_id)
-        if not path.exists():
-            return None
+    @staticmethod
+    def _regular_or_absent(path: Path) -> None:
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            stored_hash = record["hash"]
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as error:
-            raise RunDirError(f"{path} is corrupt ({error}); move it away or choose another --out") from None
-        return record if stored_hash == config_hash else None
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return
+        if not stat.S_ISREG(info.st_mode):
+            raise RunDirError(f"{path} exists and is not a regular file; move it away or choose another --out")
 
-    def save(self, record: Mapping[str, Any]) -> None:
-        """Keep a finished claim (NaN kept as NaN: records are read back by Python only)."""
-        atomic_write(self.record_path(record["claim"]), json.dumps(record) + "\n")
+    def close(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # releases the flock
+            self._lock = None
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def remove_stale_temporaries(self) -> None:
+        """Delete the temporary files an interrupted run left (call after every input was checked)."""
+        for folder in (self.root, self.root / "claims", self.root / "figures", self.root / "tracebacks"):
+            if folder.is_dir():
+                for path in folder.glob(".*.tmp"):
+                    if path.is_file() and not path.is_symlink():
+                        path.unlink(missing_ok=True)
+
+    def record_path(self, key: str) -> Path:
+        return self.root / "claims" / f"{key}.json"
+
+    def finished(self, key: str, config_hash: str) -> dict[str, Any] | None:
+        """The record of a task finished earlier with the same config hash, else None; a record that is
+        not one is bad input."""
+        path = self.record_path(key)
+        if not os.path.lexists(path):
+            return None
+        record = read_json_file(path, "task record")
+        problem = record_problem(record)
+        if problem is not None:
+            raise RunDirError(f"{path} is corrupt ({problem}); move it away or choose another --out")
+        return record if record["hash"] == config_hash else None
+
+    def save(self, record: Mapping[str, Any], key: str) -> None:
+        """Keep a finished task (NaN kept as NaN: records are read back by Python only), its figures and,
+        when its claim raised, the traceback."""
+        atomic_write(self.record_path(key), json.dumps(record) + "\n")
         for number, png in enumerate(record["figures"], start=1):
-            atomic_write(self.figure_path(record["claim"], number), base64.b64decode(png))
+            atomic_write(self.figure_path(key, number), base64.b64decode(png))
+        if record.get("traceback"):
+            atomic_write(self.root / "tracebacks" / f"{key}.txt", record["traceback"])
 
-    def figure_path(self, claim_id: str, number: int) -> Path:
-        return self.root / "figures" / f"{claim_id}-{number}.png"
+    def figure_path(self, key: str, number: int) -> Path:
+        return self.root / "figures" / f"{key}-{number}.png"
 
     def write_results(self, records: Iterable[Mapping[str, Any]]) -> None:
-        """results.csv: tidy rows (claim, seed, quantity, x, value) of every claim of the run."""
+        """results.csv: tidy rows (claim, variant, seed, quantity, x, value, origin) of every task of the run."""
         frames = [
-            pd.DataFrame(record["rows"], columns=list(TIDY_COLUMNS)).assign(claim=record["claim"])
+            pd.DataFrame(record["rows"]).assign(claim=record["claim"], variant=record["variant"])
             for record in records
         ]
-        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["claim", *TIDY_COLUMNS])
-        table = table[["claim", *TIDY_COLUMNS]]
-        atomic_write(self.root / "results.csv", table.to_csv(index=False, float_format="%.17g"))
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RESULT_COLUMNS))
+        atomic_write(self.root / "results.csv", table[list(RESULT_COLUMNS)].to_csv(index=False, float_format="%.17g"))
 
     def write_json(self, name: str, data: Any) -> None:
         atomic_write(self.root / name, json_text(data))

@@ -1,116 +1,38 @@
 """`fpcheck spectrum FILE`: the exact Fourier spectrum of a user's own 1D ReLU network.
 
-The network is read from
-- an `.npz` archive with arrays W0, b0, W1, b1, … (W_l of shape (out, in), b_l of shape (out,), the
-  torch nn.Linear layout), or
-- a torch `state_dict` (any other suffix) of a Sequential of Linear layers, loaded with
-  `torch.load(..., weights_only=True)` (no code from the file runs): keys `<name>.weight` and
-  `<name>.bias` in the order of their names (numeric parts compared as numbers); a Linear without a
-  bias gets a zero bias.
-Hidden layers are read with a ReLU after each, the last layer as affine; the input must be 1-D and
-the output 1-D. The summary gives the linear pieces on [0, 1], the exact |c_k| (c_k = ∫_0^1 f(x)
-e^{-2πikx} dx, ordinary integer k) against the exact-kink bound and the weight-only bound
-(Rahaman et al. 2019, Theorem 1 and Eq. 7; FORMULAS.md §2) at k = 1 … kmax, and the fitted decay slope
-of the boundary-free part c_k - i(f(1)-f(0))/(2πk) over k = 128 … 16384 (k^-2 predicted).
+The network is read by `fpcheck.empirics.weights_file.load_network` (an `.npz` archive with arrays
+W0, b0, W1, b1, … in the torch nn.Linear layout, or a torch `state_dict` of a Sequential of Linear
+layers; hidden layers are read with a ReLU after each, the last layer as affine). The summary gives
+the linear pieces on [0, 1], the exact |c_k| (c_k = ∫_0^1 f(x) e^{-2πikx} dx, ordinary integer k)
+against the exact-kink bound and the weight-only bound (Rahaman et al. 2019, Theorem 1 and Eq. 7;
+docs/formulas.md §2) at k = 1 … kmax, and the fitted decay slope of the boundary-free part
+c_k - i(f(1)-f(0))/(2πk) over k = 128 … 16384 (k^-2 predicted).
 """
 
 from __future__ import annotations
 
-import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from theory import relu_spectrum
+from fpcheck.empirics.weights_file import load_network
+from fpcheck.errors import BadArgument, InputFileError
+from fpcheck.theory import relu_spectrum
 
 FIT_RANGE = (128, 16384)
 CONVENTION = "c_k = ∫_0^1 f(x) e^{-2πikx} dx (ordinary integer k, no normalisation); |c_-k| = |c_k|"
-Layers = tuple[list[np.ndarray], list[np.ndarray]]
-
-
-def load_network(path: str | Path) -> tuple[list[np.ndarray], list[np.ndarray], str]:
-    """(weights, biases, format) of the network in `path`; ValueError with a one-line message otherwise."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"no such file: {path}")
-    if path.suffix == ".npz":
-        weights, biases = _from_npz(path)
-        kind = "npz"
-    else:
-        weights, biases = _from_state_dict(path)
-        kind = "state_dict"
-    try:
-        relu_spectrum.linear_pieces(weights, biases)
-    except ValueError as error:
-        raise ValueError(f"{path}: {error}") from None
-    return weights, biases, kind
-
-
-def _from_npz(path: Path) -> Layers:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path} is not a readable .npz archive ({_first_line(error)})") from None
-    count = sum(1 for name in arrays if re.fullmatch(r"W\d+", name))
-    expected = {f"{letter}{index}" for index in range(count) for letter in "Wb"}
-    if count == 0:
-        raise ValueError(f"{path} has no weight arrays: expected keys W0, b0, W1, b1, … (found {sorted(arrays)})")
-    if set(arrays) != expected:
-        missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
-        raise ValueError(
-            f"{path}: expected keys W0, b0, …, W{count - 1}, b{count - 1}; missing {missing}, unexpected {extra}"
-        )
-    return [arrays[f"W{i}"] for i in range(count)], [arrays[f"b{i}"] for i in range(count)]
-
-
-def _natural_key(name: str) -> tuple:
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in name.split("."))
-
-
-def _from_state_dict(path: Path) -> Layers:
-    import torch
-
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for a file that is not a safe state_dict
-        reason = _first_line(error)
-        raise ValueError(f"{path} is not a torch state_dict loadable with weights_only=True ({reason})") from None
-    if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
-        raise ValueError(f"{path} does not hold a state_dict (a mapping of names to tensors)")
-    layers: dict[str, dict[str, Any]] = {}
-    for key, tensor in state.items():
-        prefix, _, field = str(key).rpartition(".")
-        if field not in ("weight", "bias"):
-            raise ValueError(f"{path}: unexpected key {key!r}; only Linear layers (.weight, .bias) are supported")
-        layers.setdefault(prefix, {})[field] = tensor.detach().to(torch.float64).numpy()
-    if not layers:
-        raise ValueError(f"{path}: the state_dict is empty")
-    weights, biases = [], []
-    for prefix in sorted(layers, key=_natural_key):
-        parts = layers[prefix]
-        if "weight" not in parts:
-            raise ValueError(f"{path}: layer {prefix!r} has a bias but no weight")
-        if parts["weight"].ndim != 2:
-            raise ValueError(f"{path}: {prefix}.weight has shape {parts['weight'].shape}, not that of a Linear layer")
-        weights.append(parts["weight"])
-        biases.append(parts.get("bias", np.zeros(parts["weight"].shape[0])))
-    return weights, biases
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
 
 
 def summarise(path: str | Path, kmax: int = 32) -> dict[str, Any]:
     """The exact spectrum of the network in `path` against both bounds at k = 1 … kmax, JSON-able."""
     if isinstance(kmax, bool) or not isinstance(kmax, int | np.integer) or kmax < 1:
-        raise ValueError(f"kmax must be a positive integer, not {kmax!r}")
+        raise BadArgument(f"kmax must be a positive integer, not {kmax!r}")
     weights, biases, kind = load_network(path)
-    pieces = relu_spectrum.linear_pieces(weights, biases)
+    try:  # the checks of the theory on the layers (shapes, finite values, an output float64 can hold)
+        pieces = relu_spectrum.linear_pieces(weights, biases)
+    except ValueError as error:
+        raise InputFileError(f"{path}: {error}") from None
     k = np.arange(1, int(kmax) + 1)
     amplitude = np.abs(relu_spectrum.exact_coefficients(weights, biases, k))
     exact_bound = relu_spectrum.decay_bound(weights, biases, k)

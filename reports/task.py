@@ -1,8 +1,11 @@
-"""A task: one claim with one batch of seeds, run where the executor puts it (DESIGN.md, "Scale").
+"""A task: one claim in one variant (its published setting or one control) with its seeds.
 
-A task fixes its torch thread count and receives its seeds explicitly, so its numbers do not depend on
-where it runs. `run_task` returns a plain, JSON-able record (verdict, tidy rows, figures as PNG
-bytes in base64, summaries, notes, wall time): that is what the run store writes and the report reads.
+A task fixes its thread count and receives its setup and seeds explicitly, so its numbers do not depend
+on where it runs. `run_task` runs the claim's experiment (in `fpcheck.empirics`), its predict and measure
+functions and the reconciler, draws the figures, and returns a plain, JSON-able record: the verdict, the
+tidy rows with their origin (`theory` or `measured`), figures as base64 PNG, summaries, notes and wall
+time. That record is what the run store writes and the report reads. A claim whose own code raises is
+inconclusive with the reason (and the record keeps the traceback); the run goes on.
 """
 
 from __future__ import annotations
@@ -12,114 +15,135 @@ import hashlib
 import io
 import json
 import time
-from collections.abc import Mapping
+import traceback
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
 
-from reports.catalogue import claims
-from reports.claim import TIDY_COLUMNS, Claim, Measurement, Prediction, SeedVerdict, Verdict
-from reports.reconcile import inconclusive, reconcile
+from fpcheck.empirics import runtime
+from fpcheck.empirics.setup import Setup
+from fpcheck.reports.catalogue import claims
+from fpcheck.reports.claim import PUBLISHED, Claim, ClaimRun, Verdict
+from fpcheck.reports.reconcile import inconclusive, missing_quantities, reconcile
+from fpcheck.tables import TIDY_COLUMNS, Measurement, Prediction, concat
 
 FIGURE_DPI = 110
+ROW_COLUMNS = (*TIDY_COLUMNS, "origin")
 
 
 @dataclass(frozen=True)
 class Task:
     claim_id: str
     version: int
+    variant: str
     profile: str
-    params: Mapping[str, Any]
+    setup: Setup
     seeds: tuple[int, ...]
-    torch_threads: int
+    threads: int
+
+    @property
+    def key(self) -> str:
+        """The task's name in a run directory: the claim id, then @control for a control."""
+        return self.claim_id if self.variant == PUBLISHED else f"{self.claim_id}@{self.variant}"
 
     @property
     def config_hash(self) -> str:
-        """A digest of everything that fixes the task's numbers; a finished claim is reused only on a match."""
+        """A digest of everything that fixes the task's numbers; a finished task is reused only on a match."""
         payload = json.dumps(
             {
                 "claim": self.claim_id,
                 "version": self.version,
+                "variant": self.variant,
                 "profile": self.profile,
-                "params": dict(self.params),
+                "setup": self.setup.data(),
                 "seeds": list(self.seeds),
-                "torch_threads": self.torch_threads,
+                "threads": self.threads,
             },
             sort_keys=True,
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def plan(
-    claim: Claim,
-    profile: str,
-    torch_threads: int,
-    seeds: int | None = None,
-    overrides: Mapping[str, Any] | None = None,
-) -> Task:
-    """The task of one claim: its setup for the profile, overridden by --config, then by --seeds."""
-    if profile not in claim.setup:
-        raise ValueError(f"claim {claim.id} has no {profile!r} profile")
-    params = {**claim.setup[profile], **(overrides or {})}
-    count = int(params["seeds"]) if seeds is None else int(seeds)
-    params["seeds"] = count
-    return Task(claim.id, claim.version, profile, params, tuple(range(count)), torch_threads)
+def plan(claim: Claim, profile: str, threads: int, seeds: int | None = None, setup: Setup | None = None,
+         controls: bool = True) -> list[Task]:
+    """The tasks of one claim: its published setting, then each control (unless `controls` is False).
+
+    `setup` replaces the claim's own setup for the profile (e.g. after --config overrides); `seeds`
+    replaces its seed count. Controls apply their changes on top.
+    """
+    base = setup if setup is not None else claim.setups[profile]
+    if seeds is not None:
+        base = base.override({"seeds": seeds})
+    variants = claim.variants if controls else (PUBLISHED,)
+    tasks = []
+    for variant in variants:
+        chosen = base if variant == PUBLISHED else base.override(claim.control(variant).changes)
+        tasks.append(Task(claim.id, claim.version, variant, profile, chosen, tuple(range(chosen.seeds)), threads))
+    return tasks
 
 
 def run_task(task: Task) -> dict[str, Any]:
-    """Run one task (prediction, measurement, reconciliation, figures) and return its record.
-
-    The torch intra-op threads and the BLAS threads of numpy/scipy are both fixed to the task's
-    thread count, so its numbers do not depend on the machine or executor it runs on.
-    """
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(task.torch_threads)
-    with threadpool_limits(limits=task.torch_threads):
-        return _run(task)
-
-
-def _run(task: Task) -> dict[str, Any]:
+    """Run one task (experiment, prediction, measurement, reconciliation, figures) and return its record."""
     claim = claims()[task.claim_id]
     started = time.perf_counter()
     prediction: Prediction | None = None
     measurement: Measurement | None = None
-    try:
-        prediction = claim.predict(task.params, task.seeds)
-        measurement = claim.measure(task.params, task.seeds)
-        verdict = reconcile(claim, prediction, measurement, task.seeds)
-    except Exception as error:  # a claim that raises is inconclusive; the run goes on (DESIGN.md)
-        verdict = inconclusive(claim, task.seeds, f"the claim raised {type(error).__name__}: {error}")
-    notes = list(measurement.notes) if measurement else []
+    notes: list[str] = []
     figures: list[str] = []
-    if prediction is not None and measurement is not None and claim.figures is not None:
+    failure = None
+    with runtime.fixed_threads(task.threads):
         try:
-            figures = [_png_base64(figure) for figure in claim.figures(prediction, measurement, task.params)]
-        except Exception as error:  # the verdict stands; the report says the figure is missing
-            notes.append(f"The figure could not be drawn: {type(error).__name__}: {error}")
+            result = claim.experiment.run(task.setup, task.seeds)
+            prediction = claim.predict(task.setup, result) if claim.predict else Prediction(concat([]), "")
+            measurement = claim.measure(task.setup, result)
+            missing = missing_quantities(claim, prediction, measurement)
+            if missing and not measurement.diverged_seeds:  # with diverged seeds the reconciler says so
+                verdict = inconclusive(claim, task.variant, task.seeds,
+                                       f"the claim's functions did not write the declared quantities {missing}")
+            else:
+                verdict = reconcile(claim, prediction, measurement, task.seeds, task.variant)
+        except Exception as error:  # a claim that raises is inconclusive; the run goes on
+            failure = traceback.format_exc()
+            verdict = inconclusive(claim, task.variant, task.seeds,
+                                   f"the claim raised {type(error).__name__}: {error}")
+        if measurement is not None:
+            notes = list(measurement.notes)
+        if prediction is not None and measurement is not None and claim.figures is not None:
+            try:
+                run = ClaimRun(task.setup, task.seeds, result, prediction, measurement)
+                figures = [_png_base64(figure) for figure in claim.figures(run)]
+            except Exception as error:  # the verdict stands; the report says the figure is missing
+                notes.append(f"The figure could not be drawn: {type(error).__name__}: {error}")
     wall = time.perf_counter() - started
-    tables = [frame for frame in (prediction, measurement) if frame is not None]
-    rows = pd.concat([frame.table for frame in tables], ignore_index=True) if tables else None
     return {
         "claim": task.claim_id,
+        "variant": task.variant,
         "version": task.version,
         "hash": task.config_hash,
         "profile": task.profile,
-        "params": dict(task.params),
+        "setup": task.setup.data(),
         "seeds": list(task.seeds),
-        "torch_threads": task.torch_threads,
+        "threads": task.threads,
         "verdict": verdict_to_dict(verdict, wall),
         "prediction_summary": prediction.summary if prediction else "",
         "measurement_summary": measurement.summary if measurement else "",
         "notes": notes,
-        "rows": {column: [] for column in TIDY_COLUMNS}
-        if rows is None
-        else {column: rows[column].tolist() for column in TIDY_COLUMNS},
+        "rows": _rows(prediction, measurement),
         "figures": figures,
         "wall_s": wall,
+        "traceback": failure,
     }
+
+
+def _rows(prediction: Prediction | None, measurement: Measurement | None) -> dict[str, list]:
+    """The tidy rows of both sides, each marked with its origin."""
+    frames = [frame.table.assign(origin=origin) for frame, origin in ((prediction, "theory"),
+                                                                      (measurement, "measured")) if frame is not None]
+    if not frames:
+        return {column: [] for column in ROW_COLUMNS}
+    rows = pd.concat(frames, ignore_index=True)
+    return {column: rows[column].tolist() for column in ROW_COLUMNS}
 
 
 def verdict_to_dict(verdict: Verdict, wall_s: float) -> dict[str, Any]:
@@ -130,26 +154,6 @@ def verdict_to_dict(verdict: Verdict, wall_s: float) -> dict[str, Any]:
     data["seeds"] = list(verdict.seeds)
     data["per_seed"] = [asdict(seed_verdict) for seed_verdict in verdict.per_seed]
     return data
-
-
-def verdict_from_dict(data: Mapping[str, Any]) -> Verdict:
-    """The inverse of `verdict_to_dict`."""
-    per_seed = tuple(
-        SeedVerdict(item["seed"], item["holds"], item["margin"], tuple(item["details"]))
-        for item in data["per_seed"]
-    )
-    return Verdict(
-        claim=data["claim"],
-        version=data["version"],
-        expected=data["expected"],
-        verdict=data["verdict"],
-        margin=data["margin"],
-        spread=(data["spread"][0], data["spread"][1]),
-        explanation=data["explanation"],
-        seeds=tuple(data["seeds"]),
-        wall_s=data["wall_s"],
-        per_seed=per_seed,
-    )
 
 
 def _png_base64(figure: Any) -> str:

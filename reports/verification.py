@@ -1,15 +1,17 @@
-"""`reports.verify`: the Python API behind `fpcheck verify` (DESIGN.md, "A verification run").
+"""`fpcheck.verify`: the Python API behind `fpcheck verify`.
 
-Plans one task per claim, reuses the claims already finished in the output directory (same config
-hash), runs the rest with a progress bar, and writes report.md, report.html, results.csv,
-verdicts.json, provenance.json and figures/. Returns the verdict table as a pandas DataFrame.
+Plans one task per claim and variant (the published setting and each control), checks every input
+(claim ids, profile, seeds, --config, the run directory and the records it will reuse) before anything
+runs, reuses the tasks already finished in the output directory (same config hash), runs the rest with
+a progress bar, and writes report.md, report.html, results.csv, verdicts.json, provenance.json and
+figures/. Returns the verdict table as a pandas DataFrame.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,18 +19,19 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from empirics.ensemble import PROGRESS_VARIABLE
-from reports.catalogue import claims, select
-from reports.config import load_config
-from reports.executor import executor
-from reports.profiles import profile as get_profile
-from reports.provenance import git_state, machine, package_versions
-from reports.render import render_html, render_markdown
-from reports.run_store import RunStore
-from reports.task import plan
+from fpcheck.empirics.runtime import PROGRESS_VARIABLE
+from fpcheck.errors import BadArgument
+from fpcheck.reports.catalogue import select
+from fpcheck.reports.claim import Claim
+from fpcheck.reports.config import load_config
+from fpcheck.reports.executor import executor
+from fpcheck.reports.profiles import profile as get_profile
+from fpcheck.reports.provenance import git_state, machine, package_versions
+from fpcheck.reports.render import render_html, render_markdown, status
+from fpcheck.reports.run_store import RunStore
+from fpcheck.reports.task import plan
 
 DEFAULT_OUT = Path("fpcheck-report")
-VERDICT_KEYS = ("claim", "expected", "verdict", "margin", "spread", "explanation", "seeds", "wall_s")
 
 
 def verify(
@@ -40,61 +43,62 @@ def verify(
     progress: bool = True,
     workers: int | None = None,
     scheduler: str | None = None,
+    controls: bool = True,
 ) -> pd.DataFrame:
     """Run the claims `ids` (all when None) and write the run directory `out` (./fpcheck-report).
 
     `seeds` runs seeds 0 … seeds-1 instead of each claim's default; `config` is a TOML file of
-    per-claim overrides; `workers` starts a Dask LocalCluster of that many workers and `scheduler`
-    (tcp://HOST:PORT) uses a running cluster (see `reports.executor`). Bad input raises ValueError
-    (an unknown claim or profile, seeds < 1, a bad config, an unusable output directory, an
-    unreachable scheduler) before any claim runs.
+    per-claim setup overrides; `controls=False` skips the controls; `workers` starts a Dask
+    LocalCluster of that many workers and `scheduler` (tcp://HOST:PORT) uses a running cluster.
+    Bad input raises an `fpcheck.FpcheckError` (a ValueError) before any claim runs.
     """
     chosen = select(list(ids) if ids else None)
     settings = get_profile(profile)
-    if seeds is not None and seeds < 1:
-        raise ValueError(f"--seeds must be a positive integer, not {seeds}")
-    overrides = load_config(config, claims(), profile) if config is not None else {}
-    store = RunStore(out if out is not None else DEFAULT_OUT)
-    tasks = [plan(claim, profile, settings.torch_threads, seeds, overrides.get(claim.id)) for claim in chosen]
-
-    started = time.time()
-    finished = {task.claim_id: store.finished(task.claim_id, task.config_hash) for task in tasks}
-    reused = [claim_id for claim_id, record in finished.items() if record is not None]
-    pending = [task for task in tasks if finished[task.claim_id] is None]
-    with _training_bars(progress), executor(workers, scheduler) as runner, tqdm(
-        total=len(tasks), initial=len(reused), desc="fpcheck verify", unit="claim", disable=not progress
-    ) as bar:
-        address = runner.address
-        for record in runner.run(pending):
-            store.save(record)
-            finished[record["claim"]] = record
-            bar.set_postfix_str(record["claim"])
-            bar.update()
-    records = [finished[task.claim_id] for task in tasks]
-
-    catalogue = claims()
-    provenance = {
-        "profile": profile,
-        "claims": [task.claim_id for task in tasks],
-        "seeds": {task.claim_id: list(task.seeds) for task in tasks},
-        "config_file": str(config) if config is not None else None,
-        "config_hash": {task.claim_id: task.config_hash for task in tasks},
-        "torch_threads": settings.torch_threads,
-        "scheduler": address,
-        "workers": {record["claim"]: record.get("worker") for record in records},
-        "wall_s": {record["claim"]: record["wall_s"] for record in records},
-        "reused": reused,
-        "run_wall_s": time.time() - started,
-        "git": git_state(),
-        "packages": package_versions(),
-        "machine": machine(),
-    }
-    store.write_results(records)
-    store.write_json("verdicts.json", [verdict_row(record) for record in records])
-    store.write_json("provenance.json", provenance)
-    store.write_text("report.md", render_markdown(records, catalogue, provenance))
-    store.write_text("report.html", render_html(records, catalogue, provenance))
-    return verdict_table(records)
+    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1):
+        raise BadArgument(f"--seeds must be a positive integer, not {seeds!r}")
+    setups = load_config(config, chosen, profile) if config is not None else {}
+    tasks = [task for claim in chosen
+             for task in plan(claim, profile, settings.torch_threads, seeds, setups.get(claim.id), controls)]
+    with RunStore(out if out is not None else DEFAULT_OUT) as store:
+        finished = {task.key: store.finished(task.key, task.config_hash) for task in tasks}
+        store.remove_stale_temporaries()
+        reused = [key for key, record in finished.items() if record is not None]
+        pending = [task for task in tasks if finished[task.key] is None]
+        started = time.time()
+        with _training_bars(progress), executor(workers, scheduler, out) as runner, tqdm(
+            total=len(tasks), initial=len(reused), desc="fpcheck verify", unit="task", disable=not progress
+        ) as bar:
+            address = runner.address
+            for task, record in runner.run(pending):
+                store.save(record, task.key)
+                finished[task.key] = record
+                bar.set_postfix_str(task.key)
+                bar.update()
+        records = {task.key: finished[task.key] for task in tasks}
+        entries = [claim_entry(claim, records) for claim in chosen]
+        provenance = {
+            "profile": profile,
+            "claims": [claim.id for claim in chosen],
+            "controls": controls,
+            "seeds": {task.key: list(task.seeds) for task in tasks},
+            "config_file": str(config) if config is not None else None,
+            "config_hash": {task.key: task.config_hash for task in tasks},
+            "torch_threads": settings.torch_threads,
+            "scheduler": address,
+            "workers": {key: record.get("worker") for key, record in records.items()},
+            "wall_s": {key: record["wall_s"] for key, record in records.items()},
+            "reused": reused,
+            "run_wall_s": time.time() - started,
+            "git": git_state(),
+            "packages": package_versions(),
+            "machine": machine(),
+        }
+        store.write_results(records.values())
+        store.write_json("verdicts.json", [entry["row"] for entry in entries])
+        store.write_json("provenance.json", provenance)
+        store.write_text("report.md", render_markdown(entries, provenance))
+        store.write_text("report.html", render_html(entries, provenance))
+    return verdict_table(entries)
 
 
 @contextmanager
@@ -113,20 +117,45 @@ def _training_bars(show: bool) -> Iterator[None]:
             os.environ[PROGRESS_VARIABLE] = before
 
 
-def verdict_row(record: dict[str, Any]) -> dict[str, Any]:
-    """A verdicts.json entry: claim, expected, verdict, margin, spread, explanation, seeds, wall_s."""
-    return {key: record["verdict"][key] for key in VERDICT_KEYS}
+def claim_entry(claim: Claim, records: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """Everything the report and verdicts.json say of one claim: its published record, its controls'
+    records, and the verdicts.json row."""
+    main = records[claim.id]
+    controls = [records[f"{claim.id}@{control.name}"] for control in claim.controls
+                if f"{claim.id}@{control.name}" in records]
+    verdict = main["verdict"]
+    control_rows = [
+        {"name": record["variant"], "expected": record["verdict"]["expected"], "verdict": record["verdict"]["verdict"],
+         "margin": record["verdict"]["margin"], "explanation": record["verdict"]["explanation"]}
+        for record in controls
+    ]
+    row = {
+        "claim": claim.id,
+        "version": claim.version,
+        "expected": verdict["expected"],
+        "verdict": verdict["verdict"],
+        "margin": verdict["margin"],
+        "spread": verdict["spread"],
+        "explanation": verdict["explanation"],
+        "seeds": verdict["seeds"],
+        "wall_s": verdict["wall_s"] + sum(record["verdict"]["wall_s"] for record in controls),
+        "null_pass_probability": verdict["null_pass_probability"],
+        "controls": control_rows,
+        "uncontrolled": claim.uncontrolled,
+        "origin": claim.origin,
+    }
+    row["status"] = status(row)
+    return {"claim": claim, "record": main, "controls": controls, "row": row}
 
 
-def verdict_table(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """The verdict table: one row per claim, with `as_expected` and the claim's version and source."""
-    catalogue = claims()
+def verdict_table(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The verdict table: one row per claim, with its status, version and source; `as_expected` is
+    True when the claim's verdict and every control's verdict are the expected ones."""
     rows = []
-    for record in records:
-        row = verdict_row(record)
+    for entry in entries:
+        row = dict(entry["row"])
         row["spread_low"], row["spread_high"] = row.pop("spread")
-        row["version"] = record["version"]
-        row["source"] = catalogue[record["claim"]].source
-        row["as_expected"] = row["verdict"] == row["expected"]
+        row["source"] = entry["claim"].source
+        row["as_expected"] = row["status"] == "as expected"
         rows.append(row)
     return pd.DataFrame(rows)

@@ -12,8 +12,8 @@ import pytest
 matplotlib.use("Agg")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from reports import catalogue  # noqa: E402
-from reports.claim import Claim  # noqa: E402
+from fpcheck.reports import catalogue  # noqa: E402
+from fpcheck.reports.claim import Claim  # noqa: E402
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
-"""empirics.band_ratios against independent oracles: finite differences, forward vs reverse mode, numpy.
+"""fpcheck.empirics.band_ratios (and the grid of fpcheck.empirics.stage_grid) against independent oracles:
+finite differences, forward vs reverse mode, numpy.
 
 - the density check fires exactly when √ρ at the ends exceeds the tolerance;
 - L⁺_η + L⁻_η = L (Parseval on the grid), the torch band loss equals the numpy band energies;
 - dL⁺/dt = -∇L⁺·∇L (autograd) against a tiny explicit Euler step, and against the spectral formula
   ⟨P⁺h, P⁺∂_t h⟩ with ∂_t h from a forward-mode JVP (two independent paths);
 - the JVP against central finite differences; the closed-form gradient and Jacobian against autograd;
-- gradient descent: stages located, determinism, divergence reported, bound III exact for GD.
+- gradient descent: stages located, determinism, divergence reported, bound III exact for GD;
+- the run functions of the stage experiments against the integrator run by hand, and against each other
+  (the halving step and band losses of two experiments that share θ_0 and lr agree).
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ import pytest
 import torch
 from torch.func import jacfwd
 
-from empirics import band_ratios as br
-from theory import stages
+from fpcheck.empirics import band_ratios as br
+from fpcheck.empirics import stage_grid as sg
+from fpcheck.theory import stages
 
 ACTIVATIONS = ("tanh", "relu", "logistic")
-GRID = br.DensityGrid(512, 32.0, 3.0)
+GRID = sg.DensityGrid(512, 32.0, 3.0)
 
 
 def make_problem(activation: str, width: int = 8) -> br.StageProblem:
-    target = br.sine_target(GRID.x, [0.1, 0.5], [1.0, 0.5])
+    target = sg.sine_target(GRID.x, [0.1, 0.5], [1.0, 0.5])
     return br.StageProblem(GRID, br.FlatShallowNetwork(width, activation), target)
 
 
@@ -36,12 +40,12 @@ def parameters(problem: br.StageProblem, seed: int = 0) -> torch.Tensor:
 def test_density_truncation_check_fires_when_the_grid_is_too_narrow():
     sigma, tolerance = 2.0, 1e-12
     needed = 2 * sigma * np.sqrt(np.log(1 / tolerance))  # √ρ(X)/√ρ(0) = e^{-X²/(4σ²)}
-    br.DensityGrid(1024, needed * 1.01, sigma, tolerance)
+    sg.DensityGrid(1024, needed * 1.01, sigma, tolerance)
     with pytest.raises(ValueError, match="too narrow"):
-        br.DensityGrid(1024, needed * 0.99, sigma, tolerance)
+        sg.DensityGrid(1024, needed * 0.99, sigma, tolerance)
     with pytest.raises(ValueError, match="too narrow"):
-        br.DensityGrid(1024, 10.0, 3.0)
-    edge = br.check_density_truncation(GRID.x, GRID.sqrt_density)
+        sg.DensityGrid(1024, 10.0, 3.0)
+    edge = sg.check_density_truncation(GRID.x, GRID.sqrt_density)
     assert edge == pytest.approx(np.exp(-GRID.half_width**2 / (4 * GRID.sigma**2)), rel=1e-9)
 
 
@@ -155,8 +159,8 @@ def gd_run(activation: str, seed: int = 0, steps: int = 300, **options) -> br.Tr
     problem = make_problem(activation)
     theta = parameters(problem, seed)
     learning_rate = 0.5 / problem.gauss_newton_top_eigenvalue(theta)
-    return br.train(problem, theta, learning_rate, steps, [0.2, 0.3, 0.6], stages.sobolev_exponent(activation),
-                    **options)
+    return br.gradient_descent_float64(problem, theta, learning_rate, steps, [0.2, 0.3, 0.6],
+                                       stages.sobolev_exponent(activation), **options)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
@@ -192,7 +196,7 @@ def test_divergence_is_reported_not_hidden():
     problem = make_problem("relu")
     theta = parameters(problem)
     learning_rate = 5.0 / problem.gauss_newton_top_eigenvalue(theta)  # beyond the stability limit 2/λ
-    trajectory = br.train(problem, theta, learning_rate, 200, [0.3], 0.49, track_sobolev=False)
+    trajectory = br.gradient_descent_float64(problem, theta, learning_rate, 200, [0.3], 0.49, track_sobolev=False)
     assert trajectory.diverged and np.all(np.isfinite(trajectory.loss))
     assert np.isnan(trajectory.sup_sobolev_constant)
 
@@ -222,9 +226,54 @@ def test_bad_input_raises_value_error():
     with pytest.raises(ValueError, match="target"):
         br.StageProblem(GRID, problem.network, np.zeros(7))
     with pytest.raises(ValueError, match="learning rate"):
-        br.train(problem, theta, 0.0, 10, [0.3], 1.0)
+        br.gradient_descent_float64(problem, theta, 0.0, 10, [0.3], 1.0)
     with pytest.raises(ValueError, match="critical point"):
         flat = torch.zeros_like(theta)  # a = 0, target 0: ∇L = 0
         br.StageProblem(GRID, problem.network, np.zeros(GRID.points)).instantaneous_ratios(flat, [0.3])
     with pytest.raises(ValueError, match="amplitudes"):
-        br.sine_target(GRID.x, [0.1, 0.2], [1.0])
+        sg.sine_target(GRID.x, [0.1, 0.2], [1.0])
+
+
+# ------------------------------------------------------------------------------- the stage experiments
+
+SMALL = {"seeds": 2, "width": 8, "grid_points": 512, "output_std": 0.3, "etas": (0.2, 0.3, 0.6)}
+
+
+def test_initial_stage_and_tail_decay_are_the_problem_evaluated_at_each_seeds_initialisation():
+    setup = sg.InitialStage(**SMALL)
+    result = br.initial_stage(setup, (0, 3))
+    assert result.ratios.shape == (3, 2, 3) and result.activations == sg.ACTIVATIONS
+    problem = make_problem("logistic")
+    theta = problem.network.initial_parameters(3, weight_std=1.0, bias_std=3.0, output_std=0.3)
+    np.testing.assert_array_equal(result.ratios[2, 1], problem.instantaneous_ratios(theta, setup.etas))
+    assert result.loss[2, 1] == float(problem.loss(theta))
+    assert result.g_s[2, 1] == problem.sobolev_constant(theta, 1.0)
+    tails = br.tail_decay(sg.TailDecay(seeds=1, width=8, grid_points=1024, relu_window=(0.25, 1.0)), (0,))
+    assert tails.tails.shape == (3, 1, 512) and tails.etas.size == 512
+    assert np.all(np.diff(tails.tails, axis=-1) <= 0) and np.all(tails.tails[..., 0] <= 1)  # nested tails
+
+
+def test_halving_and_final_stage_agree_on_the_shared_run():
+    # same θ_0 and lr: the final-stage run passes the halving step found by the halving-stage run
+    halving = br.halving_stage(sg.HalvingStage(**SMALL, step_fraction=0.5, max_steps=300), (0, 1))
+    final = br.final_stage(sg.FinalStage(**SMALL, step_fraction=0.5, steps=300), (0, 1))
+    assert not halving.diverged.any() and not final.diverged.any()
+    np.testing.assert_array_equal(halving.step, final.halving_step)
+    assert np.all(final.final_step == 300)
+    np.testing.assert_allclose(halving.time, halving.step * final.learning_rate, rtol=1e-15)
+    # the band losses of the final-stage run, by hand
+    problem = make_problem("relu")
+    theta = problem.network.initial_parameters(1, weight_std=1.0, bias_std=3.0, output_std=0.3)
+    trajectory = br.gradient_descent_float64(problem, theta, final.learning_rate[1, 1], 300, SMALL["etas"],
+                                             0.49, track_sobolev=False)
+    np.testing.assert_array_equal(final.high[1, 1], trajectory.high)
+    assert final.path_sobolev_length[1, 1] == trajectory.path_sobolev_length
+
+
+def test_a_diverged_final_run_is_kept_with_nan_after_its_last_step():
+    final = br.final_stage(sg.FinalStage(**{**SMALL, "seeds": 1}, step_fraction=6.0, steps=200), (0,))
+    assert final.diverged.any()  # lr = 6 / λ_max is beyond the linear stability limit 2 / λ_max
+    for a in range(3):
+        last = final.final_step[a, 0]
+        assert (last < 200) == final.diverged[a, 0]
+        assert np.all(np.isfinite(final.high[a, 0, : last + 1])) and np.all(np.isnan(final.high[a, 0, last + 1:]))

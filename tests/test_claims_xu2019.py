@@ -11,34 +11,28 @@ import json
 
 import numpy as np
 import pytest
+from claim_checks import hand_made_verdict as _verdict
+from claim_checks import run_claim, small
 from matplotlib.figure import Figure
 
-from reports.catalogue import claims
-from reports.claim import Measurement, Prediction, concat, tidy
-from reports.reconcile import reconcile
+from fpcheck.empirics.sine_fit import InitScaleFit, NoisySineFit, SineFit
+from fpcheck.reports.catalogue import claims
+from fpcheck.tables import tidy
 
-SEEDS = (0, 1, 2, 3, 4)
 IDS = ("xu2019.fprinciple-1d", "xu2019.large-init", "xu2019.early-stopping")
-
-
-def _claim(claim_id: str):
-    return claims()[claim_id]
-
-
-def _verdict(claim_id: str, rows_per_seed) -> str:
-    claim = _claim(claim_id)
-    table = concat([frame for seed in SEEDS for frame in rows_per_seed(seed)])
-    params = claim.setup["quick"]
-    return reconcile(claim, claim.predict(params, SEEDS), Measurement(table), SEEDS).verdict
+SETUP_TYPES = {"xu2019.fprinciple-1d": SineFit, "xu2019.large-init": InitScaleFit,
+               "xu2019.early-stopping": NoisySineFit}
 
 
 @pytest.mark.parametrize("claim_id", IDS)
-def test_registered_with_json_setups(claim_id: str) -> None:
-    claim = _claim(claim_id)
+def test_registered_with_typed_setups(claim_id: str) -> None:
+    claim = claims()[claim_id]
     assert claim.version == 1 and "arXiv" in claim.source
     for profile in ("quick", "paper"):
-        json.dumps(claim.setup[profile])
-        assert claim.setup[profile]["seeds"] >= 1
+        setup = claim.setups[profile]
+        assert type(setup) is SETUP_TYPES[claim_id] and setup.seeds >= 1
+        assert setup.override(json.loads(json.dumps(setup.data()))) == setup  # the stored data rebuilds the setup
+    assert claim.setups["paper"].hidden == (200, 200, 200, 100)  # Xu et al.'s network
 
 
 def test_fprinciple_rule_holds_and_fails() -> None:
@@ -91,63 +85,46 @@ def test_early_stopping_rule_holds_and_fails() -> None:
     assert _verdict("xu2019.early-stopping", noise_fitted_early) == "diverge"
 
 
-TINY_FPRINCIPLE = {
-    "frequencies": [1, 4],
-    "amplitudes": [1.0, 1.0],
-    "points": 32,
-    "hidden": [32, 32],
-    "lr": 3e-3,
-    "steps": 600,
-    "seeds": 4,
-}
+TINY_FPRINCIPLE = {"frequencies": (1, 4), "amplitudes": (1.0, 1.0), "points": 32, "hidden": (32, 32), "lr": 3e-3,
+                   "steps": 600, "seeds": 4}
 
 
 def test_tiny_tanh_network_fits_the_lowest_peak_first() -> None:
     """A real run of a few hundred steps: sin x converges before sin 4x in every seed, and the claim agrees."""
-    claim = _claim("xu2019.fprinciple-1d")
-    params = {**claim.setup["quick"], **TINY_FPRINCIPLE}
-    seeds = tuple(range(4))
-    measurement = claim.measure(params, seeds)
-    converged = measurement.artifacts["converged"]
+    claim, setup = small("xu2019.fprinciple-1d", **TINY_FPRINCIPLE)
+    run, verdict = run_claim(claim, setup)
+    converged = run.measurement.artifacts["converged"]
     assert np.all(converged[:, 0] < converged[:, 1])
-    assert np.all(converged[:, 1] <= params["steps"])  # both peaks really converged
-    assert reconcile(claim, claim.predict(params, seeds), measurement, seeds).verdict == "agree"
-    figures = claim.figures(claim.predict(params, seeds), measurement, params)
+    assert np.all(converged[:, 1] <= setup.steps)  # both peaks really converged
+    assert verdict.verdict == "agree"
+    figures = claim.figures(run)
     assert len(figures) == 3 and all(isinstance(figure, Figure) for figure in figures)
 
 
 def test_diverging_training_is_inconclusive_with_its_reason() -> None:
-    claim = _claim("xu2019.fprinciple-1d")
-    params = {**claim.setup["quick"], **TINY_FPRINCIPLE, "steps": 30, "lr": 1e6}
-    seeds = (0, 1)
-    prediction = claim.predict(params, seeds)
-    measurement = claim.measure(params, seeds)
-    assert measurement.diverged_seeds == seeds
-    verdict = reconcile(claim, prediction, measurement, seeds)
+    diverging = {"steps": 30, "lr": 100.0, "optimizer": "gd", "seeds": 2}
+    claim, setup = small("xu2019.fprinciple-1d", **{**TINY_FPRINCIPLE, **diverging})
+    run, verdict = run_claim(claim, setup)
+    assert run.measurement.diverged_seeds == (0, 1)
     assert verdict.verdict == "inconclusive"
     assert "diverged" in verdict.explanation and "0, 1" in verdict.explanation
-    claim.figures(prediction, measurement, params)  # drawing NaN curves must not raise
+    claim.figures(run)  # drawing NaN curves must not raise
 
 
 def test_without_label_noise_early_stopping_gains_nothing() -> None:
     """The failing measurement that should fail: noise of RMS 1e-6, so the held-out error keeps falling."""
-    claim = _claim("xu2019.early-stopping")
-    params = {
-        **claim.setup["quick"], "points": 64, "hidden": [32, 32], "noise_band": [6, 12], "noise_rms": 1e-6,
-        "steps": 300, "lr": 3e-3, "seeds": 3,
-    }
-    seeds = (0, 1, 2)
-    measurement = claim.measure(params, seeds)
-    verdict = reconcile(claim, claim.predict(params, seeds), measurement, seeds)
+    claim, setup = small("xu2019.early-stopping", points=64, hidden=(32, 32), noise_band=(6, 12), noise_rms=1e-6,
+                         steps=300, lr=3e-3, seeds=3)
+    run, verdict = run_claim(claim, setup)
     assert verdict.verdict == "diverge"
-    ratios = measurement.table.query("quantity == 'best_over_final_test_error'")["value"]
+    ratios = run.measurement.table.query("quantity == 'best_over_final_test_error'")["value"]
     assert ratios.min() > 0.9
 
 
 def test_large_init_prediction_table_is_the_gradient_factor() -> None:
-    claim = _claim("xu2019.large-init")
-    params = claim.setup["quick"]
-    prediction = claim.predict(params, SEEDS)
-    assert isinstance(prediction, Prediction)
+    claim = claims()["xu2019.large-init"]
+    setup = claim.setups["quick"]
+    prediction = claim.predict(setup, None)
     rows = prediction.table.query("quantity == 'gradient_factor_large'")
-    np.testing.assert_allclose(rows["value"], np.exp(-np.pi * rows["x"] / (2 * 10.0)))
+    np.testing.assert_allclose(rows["value"], np.exp(-np.pi * rows["x"] / (2 * setup.init_scale * setup.large_factor)))
+    assert setup.init_scale * setup.large_factor == 10.0

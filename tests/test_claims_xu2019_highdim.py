@@ -1,5 +1,6 @@
 """The high-dimensional claims of Xu et al. 2019: each rule holds on a measurement that should hold and
-fails on one that should fail (tiny real runs, or trajectories built with the empirics layer)."""
+fails on one that should fail (tiny real runs through the claims' experiments, or results built with the
+empirics layer), and the softmax classifier trains through the one engine as a plain torch loop would."""
 
 from __future__ import annotations
 
@@ -8,196 +9,202 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
+from matplotlib.figure import Figure
 
-from empirics import datasets
-from empirics.filtered_training import FilteringRun
-from empirics.filtering import filtered_errors, gaussian_lowpass, median_squared_distance
-from empirics.image_fit import ImageFitRun, band_errors, radial_bands
-from empirics.parity import ParityRun
-from empirics.poisson import History, PoissonProblem, Race, run_jacobi
-from empirics.snapshots import first_below
-from reports.catalogue import claims
-from reports.claims import xu2019_highdim as highdim
-from reports.reconcile import reconcile
+from fpcheck.empirics import datasets
+from fpcheck.empirics.ensemble import TrainingConfig
+from fpcheck.empirics.filtered_training import train_classifier
+from fpcheck.empirics.filtering import filtered_errors, gaussian_lowpass, median_squared_distance
+from fpcheck.empirics.filtering_fit import FilteringFit, FilteringFitResult
+from fpcheck.empirics.mlp import MLPSpec, init_ensemble, to_modules
+from fpcheck.empirics.parity_fit import ParityFit, ParityFitResult
+from fpcheck.empirics.projection import nonuniform_dft, projections
+from fpcheck.empirics.runtime import fixed_threads
+from fpcheck.reports.catalogue import claims
+from fpcheck.reports.claim import ClaimRun
+from fpcheck.reports.reconcile import reconcile
 
-IDS = (
-    "xu2019.filtering-digits",
-    "xu2019.filtering-mnist1d",
-    "xu2019.parity",
-    "xu2019.image-coarse-to-fine",
-    "xu2019.poisson-jacobi-dnn",
-)
+FILTERING_IDS = ("xu2019.filtering-digits", "xu2019.filtering-mnist1d")
+IDS = (*FILTERING_IDS, "xu2019.parity")
 
 
 @pytest.fixture(autouse=True)
-def one_torch_thread():
+def one_thread():
     """The tiny networks here run several times faster on one thread (and on a shared machine much more)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with fixed_threads(1):
+        yield
 
 
-def verdict(claim_id: str, params: dict, measurement, seeds) -> str:
+def verdict(claim_id: str, setup, result):
     claim = claims()[claim_id]
-    result = reconcile(claim, claim.predict(params, seeds), measurement, seeds)
-    return result.verdict
+    return reconcile(claim, claim.predict(setup, result), claim.measure(setup, result), result.seeds)
 
 
-def run_claim(claim_id: str, params: dict) -> str:
+def run_claim(claim_id: str, changes: dict) -> str:
+    """The claim's experiment on its quick setup with `changes`, measured, reconciled and drawn."""
     claim = claims()[claim_id]
-    seeds = list(range(params["seeds"]))
-    measurement = claim.measure(params, seeds)
-    figures = claim.figures(claim.predict(params, seeds), measurement, params)
-    assert figures, "every claim draws a figure"
-    return verdict(claim_id, params, measurement, seeds)
+    setup = claim.setups["quick"].override(changes)
+    seeds = tuple(range(setup.seeds))
+    result = claim.experiment.run(setup, seeds)
+    prediction, measurement = claim.predict(setup, result), claim.measure(setup, result)
+    figures = claim.figures(ClaimRun(setup, seeds, result, prediction, measurement))
+    assert figures and all(isinstance(figure, Figure) for figure in figures)
+    return reconcile(claim, prediction, measurement, seeds).verdict
 
 
-def test_registered_with_both_profiles():
-    catalogue = claims()
-    for claim_id in IDS:
-        claim = catalogue[claim_id]
-        assert claim.expected == "agree" and claim.version == 1
-        assert set(claim.setup) == {"quick", "paper"}
-        assert "arXiv:1901.06523" in claim.source
+@pytest.mark.parametrize("claim_id", IDS)
+def test_registered_with_both_profiles(claim_id: str) -> None:
+    claim = claims()[claim_id]
+    assert claim.expected == "agree" and claim.version == 1 and not claim.controls
+    assert "arXiv:1901.06523" in claim.source
+    assert set(claim.setups) == {"quick", "paper"}
+    for setup in claim.setups.values():
+        assert isinstance(setup, claim.experiment.setup)
+        assert setup.override(setup.data()) == setup  # the stored data round-trips
+    assert claim.setups["paper"].seeds > claim.setups["quick"].seeds
+
+
+def test_filtering_setups_name_their_data_and_deltas() -> None:
+    digits, mnist1d = (claims()[claim_id] for claim_id in FILTERING_IDS)
+    assert digits.setups["quick"].dataset == digits.setups["paper"].dataset == "digits"
+    assert mnist1d.setups["quick"].dataset == mnist1d.setups["paper"].dataset == "mnist1d"
+    paper = digits.setups["paper"].delta_ratios
+    assert len(paper) == 20 and paper[0] == 0.1 and paper[-1] == 1.0 and np.all(np.diff(paper) > 0)
+    assert "threshold" not in digits.setups["quick"].experiment_data()  # an analysis choice
 
 
 # ------------------------------------------------------------------------------------------------
 # filtering
 
 
-def synthetic_filtering_run(data: datasets.LabelledData, ratios: list[float], low_first: bool) -> FilteringRun:
-    """A 'network' whose output moves from 0 to y, one part at a time: the low part first or the high part first."""
-    deltas = np.asarray(ratios) * median_squared_distance(data.inputs)
+def test_classifier_trains_through_the_engine_like_a_plain_loop() -> None:
+    """Oracle: each seed's network as a torch.nn.Sequential, torch.optim.Adam (unfused) on cross entropy."""
+    rng = np.random.default_rng(0)
+    data = datasets.LabelledData(rng.normal(size=(60, 5)), rng.integers(0, 3, 60), 3)
+    spec, seeds, snapshots = MLPSpec((5, 12, 3), "tanh"), (0, 4), (0, 1, 10, 40)
+    run = train_classifier(spec, seeds, data, TrainingConfig(steps=40, lr=0.01, snapshot_steps=snapshots,
+                                                             progress=False))
+    x, labels = torch.tensor(data.inputs, dtype=torch.float32), torch.tensor(data.labels)
+    for member, module in enumerate(to_modules(spec, init_ensemble(spec, seeds))):
+        optimizer = torch.optim.Adam(module.parameters(), lr=0.01)
+        for step in range(41):
+            logits = module(x)
+            if step in snapshots:
+                expected = torch.softmax(logits.detach(), dim=-1).double().numpy()
+                got = run.outputs["train"][snapshots.index(step), member]
+                np.testing.assert_allclose(got, expected, rtol=0, atol=2e-5)
+            loss = torch.nn.functional.cross_entropy(logits, labels)
+            assert run.loss[step, member] == pytest.approx(float(loss.detach()), rel=1e-4)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    assert np.all(run.loss[-1] < 0.8 * run.loss[0]) and not run.diverged
+
+
+def test_filtering_digits_holds_on_a_tiny_real_run() -> None:
+    changes = {"seeds": 2, "hidden": [32, 32], "steps": 120, "lr": 0.006, "snapshots": 12, "delta_ratios": [0.1, 1.0]}
+    assert run_claim("xu2019.filtering-digits", changes) == "agree"
+
+
+def test_filtering_mnist1d_holds_on_a_tiny_real_run() -> None:
+    changes = {"seeds": 2, "hidden": [32, 32], "steps": 150, "lr": 0.01, "snapshots": 12, "delta_ratios": [0.3]}
+    assert run_claim("xu2019.filtering-mnist1d", changes) == "agree"
+
+
+def synthetic_filtering_result(data: datasets.LabelledData, ratio: float, low_first: bool) -> FilteringFitResult:
+    """A 'network' whose output moves from 0 to y one part at a time: the low part first or the high part first."""
+    deltas = np.array([ratio]) * median_squared_distance(data.inputs)
     target = data.one_hot
-    low = gaussian_lowpass(data.inputs, target, deltas[:1])[0]
-    high = target - low
+    low = gaussian_lowpass(data.inputs, target, deltas)[0]
     steps = np.arange(0, 101, 10)
     fast, slow = np.minimum(1.0, steps / 20), steps / 100
     a, b = (fast, slow) if low_first else (slow, fast)
-    outputs = (a[:, None, None] * low + b[:, None, None] * high)[:, None]  # (T, 1 seed, n, c)
+    outputs = (a[:, None, None] * low + b[:, None, None] * (target - low))[:, None]  # (T, 1 seed, n, c)
     errors = filtered_errors(data.inputs, target, outputs, deltas)
-    return FilteringRun(
-        seeds=(0,), steps=steps, delta_ratios=np.asarray(ratios), deltas=deltas, e_low=errors.e_low,
-        e_high=errors.e_high, first_low=first_below(np.moveaxis(errors.e_low, 1, 0), 0.5),
-        first_high=first_below(np.moveaxis(errors.e_high, 1, 0), 0.5), train_accuracy=np.ones(1),
-        target_low_fraction=errors.target_low_norm / np.linalg.norm(target), diverged=(),
-    )
+    return FilteringFitResult(seeds=(0,), steps=steps, deltas=deltas, e_low=errors.e_low, e_high=errors.e_high,
+                              train_accuracy=np.ones(1), diverged=(),
+                              target_low_fraction=errors.target_low_norm / np.linalg.norm(target))
 
 
-TINY_FILTERING = {"seeds": 2, "hidden": [32, 32], "activation": "tanh", "steps": 120, "lr": 0.006,
-                  "snapshots": 12, "delta_ratios": [0.1, 1.0], "threshold": 0.5}
-
-
-def test_filtering_digits_holds_on_a_tiny_real_run():
-    assert run_claim("xu2019.filtering-digits", TINY_FILTERING) == "agree"
-
-
-def test_filtering_mnist1d_holds_on_a_tiny_real_run():
-    params = {**TINY_FILTERING, "steps": 150, "lr": 0.01, "delta_ratios": [0.3]}
-    assert run_claim("xu2019.filtering-mnist1d", params) == "agree"
-
-
-@pytest.mark.parametrize("claim_id", ["xu2019.filtering-digits", "xu2019.filtering-mnist1d"])
-def test_filtering_rule_fails_when_high_frequencies_come_first(claim_id):
+@pytest.mark.parametrize("claim_id", FILTERING_IDS)
+def test_filtering_rule_fails_when_high_frequencies_come_first(claim_id: str) -> None:
     data = datasets.digits()
-    params = {**TINY_FILTERING, "delta_ratios": [0.3]}
-    held = highdim.filtering_measurement(synthetic_filtering_run(data, [0.3], low_first=True), "digits", params)
-    assert verdict(claim_id, params, held, [0]) == "agree"
-    failed = highdim.filtering_measurement(synthetic_filtering_run(data, [0.3], low_first=False), "digits", params)
-    assert verdict(claim_id, params, failed, [0]) == "diverge"
+    setup = replace(claims()[claim_id].setups["quick"], seeds=1, delta_ratios=(0.3,))
+    held = verdict(claim_id, setup, synthetic_filtering_result(data, 0.3, low_first=True))
+    assert held.verdict == "agree"
+    failed = verdict(claim_id, setup, synthetic_filtering_result(data, 0.3, low_first=False))
+    assert failed.verdict == "diverge"
+
+
+def test_diverging_classifier_is_inconclusive_with_its_reason() -> None:
+    claim = claims()["xu2019.filtering-digits"]
+    # relu layers multiply Adam's large steps: the loss exceeds 10^6 × its initial value (the engine's rule)
+    setup = claim.setups["quick"].override({"seeds": 2, "hidden": [16, 16], "activation": "relu", "steps": 30,
+                                            "lr": 100.0, "snapshots": 4})
+    result = claim.experiment.run(setup, (0, 1))
+    assert result.diverged == (0, 1) and np.isnan(result.e_low).all() and np.isnan(result.train_accuracy).all()
+    measurement = claim.measure(setup, result)
+    outcome = reconcile(claim, claim.predict(setup, result), measurement, (0, 1))
+    assert outcome.verdict == "inconclusive" and "diverged" in outcome.explanation
+    claim.figures(ClaimRun(setup, (0, 1), result, claim.predict(setup, result), measurement))  # NaN curves draw
 
 
 # ------------------------------------------------------------------------------------------------
 # parity
 
 
-TINY_PARITY = {"seeds": 3, "bits": 8, "hidden": [64, 64], "activation": "tanh", "steps": 300, "lr": 0.005,
-               "frequency_points": 41, "low_band_fraction": 0.25}
+TINY_PARITY = {"seeds": 3, "bits": 8, "hidden": [64, 64], "steps": 300, "lr": 0.005, "frequency_points": 41}
 
 
-def test_parity_holds_on_a_tiny_real_run():
+def test_parity_holds_on_a_tiny_real_run() -> None:
     assert run_claim("xu2019.parity", TINY_PARITY) == "agree"
 
 
-def test_parity_fails_for_a_network_that_learnt_the_parity():
+def test_parity_fails_for_a_network_that_learnt_the_parity() -> None:
     """A network equal to the parity on the whole cube generalises and has no spurious low frequencies."""
-    k, edge = highdim._parity_frequencies(TINY_PARITY)
+    setup = claims()["xu2019.parity"].setups["quick"].override(TINY_PARITY)
+    k = setup.frequencies
     points, labels = datasets.parity_cube(8)
-    from empirics.projection import nonuniform_dft, projections
-
     t = projections(points, np.ones(8))
     full = nonuniform_dft(t, labels, k)
     seeds = (0, 1, 2)
     halves = [datasets.training_half(labels.size, seed) for seed in seeds]
     train = np.array([nonuniform_dft(t[half], labels[half], k) for half in halves])
-    perfect = ParityRun(8, seeds, k, k <= edge, full, train, np.tile(full, (3, 1)), np.ones(3), np.ones(3), ())
-    assert verdict("xu2019.parity", TINY_PARITY, highdim.parity_measurement(perfect, edge), seeds) == "diverge"
+    perfect = ParityFitResult(seeds=seeds, full_spectrum=full, train_spectrum=train,
+                              network_spectrum=np.tile(full, (3, 1)), train_accuracy=np.ones(3),
+                              test_accuracy=np.ones(3), diverged=())
+    assert verdict("xu2019.parity", setup, perfect).verdict == "diverge"
     # the same spectra with the accuracies of a memorising network still fail: the network has no aliasing
     memorising = replace(perfect, test_accuracy=np.full(3, 0.5))
-    assert verdict("xu2019.parity", TINY_PARITY, highdim.parity_measurement(memorising, edge), seeds) == "diverge"
+    assert verdict("xu2019.parity", setup, memorising).verdict == "diverge"
+    # and a network that carries the training half's spectrum to the cube, with those accuracies, agrees
+    aliased = replace(memorising, network_spectrum=train, test_accuracy=np.full(3, 0.4))
+    assert verdict("xu2019.parity", setup, aliased).verdict == "agree"
 
 
-# ------------------------------------------------------------------------------------------------
-# image
+def test_parity_prediction_is_the_direct_sum_over_the_cube() -> None:
+    claim = claims()["xu2019.parity"]
+    setup = claim.setups["quick"]
+    points, labels = datasets.parity_cube(setup.bits)
+    t = points.sum(axis=1) / np.sqrt(setup.bits)
+    direct = np.exp(-2j * np.pi * setup.frequencies[:, None] * t[None]) @ labels / labels.size
+    table = claim.predict(setup, None).table
+    for part, values in (("re", direct.real), ("im", direct.imag)):
+        rows = table.query(f"quantity == 'cube_spectrum_theory_{part}'")
+        np.testing.assert_allclose(rows["x"], setup.frequencies)
+        np.testing.assert_allclose(rows["value"], values, rtol=0, atol=1e-12)
 
 
-TINY_IMAGE = {"seeds": 2, "image": "china.jpg", "shape": [12, 18], "hidden": [32, 32, 32], "activation": "relu",
-              "steps": 600, "lr": 0.005, "snapshots": 20, "bands": 6, "threshold": 0.5}
+def test_bad_setups_are_refused() -> None:
+    from fpcheck.errors import SetupError
 
-
-def test_image_holds_on_a_tiny_real_run():
-    assert run_claim("xu2019.image-coarse-to-fine", TINY_IMAGE) == "agree"
-
-
-def test_image_fails_when_fine_details_come_first():
-    image = datasets.photograph("china.jpg", (12, 18))
-    bands = radial_bands(image.shape, 6)
-    spectrum = np.fft.fft2(image)
-    coarse = np.real(np.fft.ifft2(np.where(bands <= 2, spectrum, 0)))
-    steps = np.arange(0, 101, 10)
-    fitted = image - (1 - steps / 100)[:, None, None] * coarse  # the fine bands are right from the start
-    errors = band_errors(fitted, image, bands)[:, None]  # (T, 1 seed, bands)
-    run = ImageFitRun((0,), steps, image, fitted[:, None], errors, first_below(errors, 0.5), ())
-    assert verdict("xu2019.image-coarse-to-fine", TINY_IMAGE, highdim.image_measurement(run, TINY_IMAGE), [0]) == (
-        "diverge"
-    )
-
-
-# ------------------------------------------------------------------------------------------------
-# Poisson
-
-
-POISSON = {"seeds": 1, "interior_points": 63, "modes": [1, 5, 20], "amplitudes": [1.0, 0.2, 0.05],
-           "tolerance": 0.01, "peak_threshold": 0.1, "hidden": [16], "activation": "tanh", "lr": 0.001,
-           "dnn_steps": 100, "eval_every": 10, "switch_step": 20, "check_every": 10, "max_sweeps": 100000}
-
-
-def synthetic_history(order: list[int], seconds: float, reach: bool) -> History:
-    """Peak errors that settle in the given order of peaks (one per 10 iterations), over `seconds`."""
-    iterations = np.arange(0, 50, 10)
-    errors = np.ones((5, 3))
-    for rank, peak in enumerate(order):
-        errors[rank + 1 :, peak] = 0.01
-    max_error = np.linspace(1.0, 0.001 if reach else 0.5, 5)
-    return History(iterations, np.linspace(0, seconds, 5), max_error, errors)
-
-
-def poisson_verdict(race: Race) -> str:
-    problem = PoissonProblem(63, (1, 5, 20), (1.0, 0.2, 0.05))
-    return verdict("xu2019.poisson-jacobi-dnn", POISSON, highdim.poisson_measurement(race, problem, POISSON), [0])
-
-
-def test_poisson_holds_and_fails():
-    problem = PoissonProblem(63, (1, 5, 20), (1.0, 0.2, 0.05))
-    jacobi = run_jacobi(problem, np.zeros(63), 0.01, 10, 100000)  # a real Jacobi run: highest peak first
-    jacobi = replace(jacobi, seconds=jacobi.seconds * 0 + np.linspace(0, 2.0, jacobi.seconds.size))
-    dnn = synthetic_history([0, 1, 2], seconds=3.0, reach=False)  # lowest first, never within tolerance
-    fast_hybrid = synthetic_history([2, 1, 0], seconds=0.2, reach=True)
-    holds = Race(jacobi, {0: dnn}, {0: fast_hybrid}, {0: 0.3}, ())
-    assert poisson_verdict(holds) == "agree"
-    # a DNN that converged its highest peak first (like Jacobi) breaks the prediction
-    jacobi_like_dnn = synthetic_history([2, 1, 0], seconds=3.0, reach=False)
-    assert poisson_verdict(replace(holds, dnn={0: jacobi_like_dnn})) == "diverge"
-    # so does a hybrid slower than Jacobi alone (switched too late: 2.5 s of DNN before Jacobi)
-    assert poisson_verdict(replace(holds, switch_seconds={0: 2.5})) == "diverge"
+    with pytest.raises(SetupError, match="delta_ratios"):
+        FilteringFit(delta_ratios=(0.3, 0.0))
+    with pytest.raises(SetupError, match="dataset"):
+        FilteringFit(dataset="cifar10")
+    with pytest.raises(SetupError, match="snapshots"):
+        FilteringFit(snapshots=1)
+    with pytest.raises(SetupError, match="bits"):
+        ParityFit(bits=0)
+    with pytest.raises(SetupError, match="low_band_fraction"):
+        ParityFit(low_band_fraction=1.5)

@@ -15,13 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from toy_claims import TOY_CLAIMS
+from toy_claims import MISSED, SHIFTED, TOY_CLAIMS, make_claim
 
-from reports.cli import main
-from reports.compare import compare_runs
+from fpcheck.reports.cli import main
+from fpcheck.reports.compare import compare_runs
 
 TESTS = Path(__file__).resolve().parent
-RUNNER = "import sys, toy_registration; from reports.cli import main; sys.exit(main(sys.argv[1:]))"
+RUNNER = "import sys, toy_registration; from fpcheck.reports.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def toy_cli(*args: str, wait: bool = True):
@@ -50,9 +50,11 @@ def assert_bad_input(done, *fragments: str) -> None:
 def test_list_json_has_the_documented_keys():
     done = toy_cli("list", "--json")
     assert done.returncode == 0
+    assert done.stdout.isascii()  # non-ASCII text is escaped: safe for any terminal encoding
     entries = {entry["id"]: entry for entry in json.loads(done.stdout)}
-    assert set(entries["toy.exact"]) == {"id", "source", "statement", "expected"}
+    assert set(entries["toy.exact"]) == {"id", "version", "source", "statement", "expected", "controls", "origin"}
     assert entries["toy.exact"]["expected"] == "agree"
+    assert entries["toy.exact"]["controls"] == ["shifted"] and entries["toy.exact"]["origin"] == "built-in"
 
 
 def test_verify_exit_status_follows_the_verdicts(tmp_path):
@@ -66,14 +68,49 @@ def test_verify_exit_status_follows_the_verdicts(tmp_path):
     assert "toy.perturbed: verdict inconclusive, expected agree" in done.stderr
 
 
+def test_a_missed_control_makes_verify_exit_1_and_no_controls_skips_it(tmp_path, capsys, registered):
+    registered(make_claim("toy.blind", controls=(SHIFTED, MISSED)))
+    assert main(["verify", "toy.blind", "--out", str(tmp_path / "all"), "--quiet"]) == 1
+    assert "toy.blind: verdict agree, expected agree; control missed: verdict agree, expected diverge" in (
+        capsys.readouterr().err)
+    assert main(["verify", "toy.blind", "--out", str(tmp_path / "published"), "--quiet", "--no-controls",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["controls"] == []
+
+
+def test_a_bug_of_ours_is_exit_3_with_the_traceback_kept(tmp_path, capsys, monkeypatch, toys):
+    import fpcheck.reports.verification as verification
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug in the renderer")
+
+    monkeypatch.setattr(verification, "render_markdown", broken)
+    out = tmp_path / "run"
+    assert main(["verify", "toy.exact", "--out", str(out), "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "internal error (a bug of fpcheck" in err and "ZeroDivisionError: a bug in the renderer" in err
+    assert f"traceback written to {out / 'traceback.txt'}" in err
+    assert "in broken" in (out / "traceback.txt").read_text()
+    assert (out / "claims" / "toy.exact.json").exists()  # the finished claims are kept
+
+    import fpcheck.reports.catalogue as catalogue
+
+    monkeypatch.setattr(catalogue, "claims", broken)
+    assert main(["list"]) == 3
+    path = capsys.readouterr().err.rsplit("traceback written to ", 1)[1].strip()
+    assert "ZeroDivisionError" in Path(path).read_text()
+    Path(path).unlink()
+
+
 def test_bad_input_through_a_subprocess_is_one_line_and_exit_2():
-    assert_bad_input(toy_cli("verify", "no.such-claim"), "unknown claim id no.such-claim", "toy.exact")
+    assert_bad_input(toy_cli("verify", "no.such-claim"), "unknown claim id 'no.such-claim'", "toy.exact")
 
 
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
-        (["verify", "no.such-claim"], ["unknown claim id no.such-claim", "toy.exact"]),
+        (["verify", "no.such-claim"], ["unknown claim id 'no.such-claim'", "toy.exact"]),
         (["verify", "toy.exact", "--seeds", "0"], ["--seeds must be a positive integer"]),
         (["verify", "toy.exact", "--seeds", "two"], ["invalid int value"]),
         (["verify", "toy.exact", "--profile", "huge"], ["unknown profile 'huge'"]),
@@ -82,6 +119,7 @@ def test_bad_input_through_a_subprocess_is_one_line_and_exit_2():
         (["verify", "toy.exact", "--out", "/proc/fpcheck-out"], ["not writable"]),
         (["verify", "toy.exact", "--workers", "1", "--scheduler", "tcp://127.0.0.1:9"], ["not both"]),
         (["frobnicate"], ["invalid choice"]),
+        (["derive", "sigmoid-gradient", "--activation", "softplus"], ["covers activations"]),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, fragments, capsys, toys):
@@ -96,7 +134,7 @@ def test_malformed_config_is_bad_input(tmp_path, capsys, toys):
     config.write_text('[claim."toy.exact"]\nwidth = 3\n')
     code = main(["verify", "toy.exact", "--config", str(config), "--out", str(tmp_path / "o")])
     captured = capsys.readouterr()
-    assert_bad_input(subprocess.CompletedProcess([], code, captured.out, captured.err), "no parameter 'width'")
+    assert_bad_input(subprocess.CompletedProcess([], code, captured.out, captured.err), "ToySetup has no field 'width'")
 
 
 def test_corrupt_verdicts_is_bad_input_and_keeps_the_directory(tmp_path):
@@ -125,7 +163,7 @@ def test_kill_9_then_rerun_reuses_finished_claims_and_matches_an_uninterrupted_r
 
     assert toy_cli("verify", *ids, "--out", str(out), "--quiet").returncode == 1  # toy.perturbed differs
     provenance = json.loads((out / "provenance.json").read_text())
-    assert provenance["reused"] == ["toy.exact"]
+    assert "toy.exact" in provenance["reused"] and "toy.slow" not in provenance["reused"]
     assert finished.stat().st_mtime_ns == first_record
     assert toy_cli("verify", *ids, "--out", str(tmp_path / "clean"), "--quiet").returncode == 1
     comparison = compare_runs(out, tmp_path / "clean", rtol=0, atol=0)

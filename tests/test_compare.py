@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from toy_claims import make_claim
 
-from reports import verify
-from reports.compare import compare_runs
-from reports.run_store import RunDirError
+from fpcheck import verify
+from fpcheck.reports.compare import compare_runs
+from fpcheck.reports.run_store import RunDirError
 
 
 @pytest.fixture
@@ -27,7 +27,8 @@ def runs(tmp_path, registered):
 
 
 def fpcheck(*args):
-    return subprocess.run([sys.executable, "-m", "reports.cli", *args], capture_output=True, text=True, check=False)
+    return subprocess.run([sys.executable, "-m", "fpcheck.reports.cli", *args], capture_output=True, text=True,
+                          check=False)
 
 
 def shift_value(run, claim, relative):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from empirics import datasets
+from fpcheck.empirics import datasets
 
 
 def test_digits():
@@ -39,3 +39,10 @@ def test_clustered_gaussians_are_seeded():
     assert a.dtype == np.float32 and a.shape == (50, 7)
     np.testing.assert_array_equal(a, datasets.clustered_gaussians(50, 7, seed=1))
     assert not np.array_equal(a, datasets.clustered_gaussians(50, 7, seed=2))
+
+
+def test_labelled_data_by_name():
+    assert datasets.labelled_data("digits") is datasets.digits()
+    assert datasets.labelled_data("mnist1d") is datasets.mnist1d()
+    with pytest.raises(ValueError, match="digits, mnist1d"):
+        datasets.labelled_data("cifar10")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from reports.cli import main
-from reports.derivations import DERIVATIONS, render
-from theory.derivation import failing_steps
-from theory.stages import derivation_steps
+from fpcheck.reports.cli import main
+from fpcheck.reports.derivations import DERIVATIONS, render
+from fpcheck.theory.derivation import failing_steps
+from fpcheck.theory.stages import derivation_steps
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 from toy_claims import TOY_CLAIMS
 
-import reports.executor
-from reports import verify
-from reports.compare import compare_runs
-from reports.executor import SchedulerError
+import fpcheck.reports.executor
+from fpcheck import verify
+from fpcheck.reports.compare import compare_runs
+from fpcheck.reports.executor import SchedulerError
 
 TESTS = Path(__file__).resolve().parent
 DASK = str(Path(sys.executable).with_name("dask"))
@@ -128,6 +128,6 @@ def test_local_cluster_gives_the_same_numbers(tmp_path, toys, monkeypatch):
 
 
 def test_an_unreachable_scheduler_is_bad_input(tmp_path, toys, monkeypatch):
-    monkeypatch.setattr(reports.executor, "CONNECT_TIMEOUT", "1s")
-    with pytest.raises(SchedulerError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+    monkeypatch.setattr(fpcheck.reports.executor, "CONNECT_TIMEOUT", "1s")
+    with pytest.raises(SchedulerError, match="cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'"):
         verify(["toy.exact"], out=tmp_path, progress=False, scheduler="tcp://127.0.0.1:9")

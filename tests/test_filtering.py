@@ -1,4 +1,5 @@
-"""The filtering method: tiled float32 kernel sums against an explicit pairwise oracle (scipy cdist)."""
+"""The filtering method: tiled float32 kernel sums against an explicit pairwise oracle (scipy cdist), and the
+filtering experiment's errors at initialisation against the oracle applied to the initial networks."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist, pdist
 
-from empirics.filtering import (
+from fpcheck.empirics import datasets
+from fpcheck.empirics.filtering import (
     filtered_errors,
     gaussian_lowpass,
     gaussian_lowpass_dense,
     median_squared_distance,
 )
+from fpcheck.empirics.filtering_fit import FilteringFit, first_crossings
 
 
 def oracle_lowpass(x: np.ndarray, values: np.ndarray, deltas) -> np.ndarray:
@@ -101,3 +104,48 @@ def test_bad_input_is_rejected(data):
         gaussian_lowpass(x, values[:-1], deltas)
     with pytest.raises(ValueError, match="undefined"):
         filtered_errors(x, values, values[None], [1e-9])  # y^high vanishes
+
+
+def test_filtering_experiment_at_initialisation_against_the_oracle():
+    """Step 0 of the experiment is the initial network: its e_low/e_high equal the oracle's on the softmax
+    output of the same networks built as torch.nn.Sequential (`to_modules`), on the digits."""
+    torch = pytest.importorskip("torch")
+    from fpcheck.empirics.filtered_training import filtering_fit
+    from fpcheck.empirics.mlp import MLPSpec, init_ensemble, to_modules
+
+    setup = FilteringFit(dataset="digits", hidden=(8,), steps=3, lr=1e-3, snapshots=2, delta_ratios=(0.3, 1.0),
+                         seeds=2)
+    result = filtering_fit(setup, (0, 5))
+    data = datasets.digits()
+    assert result.steps.tolist() == [0, 1, 3] and result.diverged == ()
+    median = np.median(pdist(data.inputs, "sqeuclidean"))
+    np.testing.assert_allclose(result.deltas, np.array([0.3, 1.0]) * median, rtol=1e-12)
+    target = data.one_hot
+    low_target = oracle_lowpass(data.inputs, target, result.deltas)
+    np.testing.assert_allclose(result.target_low_fraction,
+                               np.linalg.norm(low_target, axis=(1, 2)) / np.linalg.norm(target), rtol=1e-5)
+    modules = to_modules(MLPSpec((64, 8, 10), "tanh"), init_ensemble(MLPSpec((64, 8, 10), "tanh"), (0, 5)))
+    x = torch.tensor(data.inputs, dtype=torch.float32)
+    for member, module in enumerate(modules):
+        with torch.no_grad():
+            h = torch.softmax(module(x), dim=-1).double().numpy()
+        low_h = oracle_lowpass(data.inputs, h, result.deltas)
+        for d in range(2):
+            e_low = np.linalg.norm(low_h[d] - low_target[d]) / np.linalg.norm(low_target[d])
+            e_high = np.linalg.norm((h - low_h[d]) - (target - low_target[d])) / np.linalg.norm(target - low_target[d])
+            assert result.e_low[d, 0, member] == pytest.approx(e_low, rel=1e-4)
+            assert result.e_high[d, 0, member] == pytest.approx(e_high, rel=1e-4)
+    assert np.all((result.train_accuracy >= 0) & (result.train_accuracy <= 1))
+
+
+def test_first_crossings_skip_diverged_seeds():
+    from fpcheck.empirics.filtering_fit import FilteringFitResult
+
+    e_low = np.array([[[0.9, np.nan, 0.9], [0.4, np.nan, 0.6], [0.1, np.nan, 0.45]]])  # (1 δ, 3 snapshots, 3 seeds)
+    e_high = np.array([[[0.9, np.nan, 0.9], [0.8, np.nan, 0.8], [0.3, np.nan, 0.7]]])
+    result = FilteringFitResult(seeds=(0, 1, 2), steps=np.array([0, 5, 10]), deltas=np.ones(1), e_low=e_low,
+                                e_high=e_high, train_accuracy=np.array([1.0, np.nan, 1.0]),
+                                target_low_fraction=np.ones(1), diverged=(1,))
+    healthy, low, high = first_crossings(FilteringFit(delta_ratios=(1.0,), threshold=0.5), result)
+    assert healthy == [0, 2]
+    assert low.tolist() == [[1, 2]] and high.tolist() == [[2, 3]]  # seed 2's e_high never crosses: T = 3

@@ -1,6 +1,7 @@
-"""empirics.frequency_loss: the quadrature transform of a torch network against scipy quad, the autograd
-gradient against reverse-mode autograd and finite differences, the envelope against its definition,
-the decay fit on exact data, and bad input. Convention: ĝ(k) = ∫ g(x) e^{-ikx} dx."""
+"""fpcheck.empirics.frequency_loss: the quadrature transform of a torch network against scipy quad, the
+autograd gradient against reverse-mode autograd and finite differences, the envelope against its definition,
+the gradient-spectrum run function against the analytic transform of its Gaussian target, the decay fit
+(`fpcheck.empirics.gradient_spectrum`) on exact data, and bad input. Convention: ĝ(k) = ∫ g(x) e^{-ikx} dx."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 
-from empirics import frequency_loss as fl
+from fpcheck.empirics import frequency_loss as fl
+from fpcheck.empirics.gradient_spectrum import GeometricFrequencyGradients, fit_exponential_decay
 
 A = np.array([0.8, -1.1, 0.5])
 W = np.array([0.7, -1.6, 2.2])
@@ -107,12 +109,38 @@ def test_envelope_is_the_gradient_maximised_over_the_phase_of_D() -> None:
 
 def test_fit_recovers_rate_and_power_of_exact_data() -> None:
     k = np.concatenate([-np.linspace(1, 9, 40), np.linspace(1, 9, 40)])
-    rate, power = fl.fit_exponential_decay(k, 3.0 * np.abs(k) ** 0.7 * np.exp(-2.5 * np.abs(k)))
+    rate, power = fit_exponential_decay(k, 3.0 * np.abs(k) ** 0.7 * np.exp(-2.5 * np.abs(k)))
     assert rate == pytest.approx(2.5, rel=1e-10) and power == pytest.approx(0.7, rel=1e-9)
     with pytest.raises(ValueError, match="at least 4 points"):
-        fl.fit_exponential_decay(k[:3], np.ones(3))
+        fit_exponential_decay(k[:3], np.ones(3))
     with pytest.raises(ValueError, match="positive and finite"):
-        fl.fit_exponential_decay(k, np.zeros_like(k))
+        fit_exponential_decay(k, np.zeros_like(k))
+
+
+def test_gradient_spectrum_measures_every_drawn_network_on_the_gaussian_target() -> None:
+    """Per activation and seed: the ± geometric grid to z_max max|w|/c, and loss_gradient of the drawn network
+    for f(x) = exp(-x²/(2s²)), compared with the analytic f̂ = s√(2π) e^{-s²k²/2} (not the quadrature's)."""
+    setup = GeometricFrequencyGradients(seeds=1, neurons=2, w_min=0.5, w_max=1.0, frequencies=8, target_width=0.8)
+    result = fl.gradient_spectrum(setup, (0, 4))
+    assert result.seeds == (0, 4) and result.activations == ("tanh", "logistic")
+    assert result.gradient.shape == result.envelope.shape == result.floor.shape == (2, 2, 3, 16, 2)
+    assert not np.array_equal(result.w[:, 0], result.w[:, 1])  # the seeds draw different networks
+    for index, activation in enumerate(result.activations):
+        c = np.pi / 2 if activation == "tanh" else np.pi
+        for member in range(2):
+            a, w, b, k = (getattr(result, name)[index, member] for name in ("a", "w", "b", "k"))
+            assert np.all((np.abs(w) >= 0.5) & (np.abs(w) <= 1.0)) and np.all(np.abs(b) <= setup.b_max)
+            np.testing.assert_allclose(k[8:], np.geomspace(setup.k_min, setup.z_max * np.abs(w).max() / c, 8))
+            np.testing.assert_array_equal(k[:8], -k[8:][::-1])
+            f_hat = 0.8 * np.sqrt(2 * np.pi) * np.exp(-((0.8 * k) ** 2) / 2)
+            grid = fl.quadrature_grid(w, b, float(np.abs(k).max()), activation)
+            expected = fl.loss_gradient(fl.ShallowNetwork(a, w, b, activation), k, f_hat, grid)
+            for t, name in enumerate(fl.PARAMETERS):
+                scale = np.abs(expected.gradient[name]).max()
+                np.testing.assert_allclose(result.gradient[index, member, t], expected.gradient[name], rtol=1e-9,
+                                           atol=1e-12 * scale)
+                np.testing.assert_array_equal(result.envelope[index, member, t], expected.envelope[name])
+                np.testing.assert_array_equal(result.floor[index, member, t], expected.floor[name])
 
 
 @settings(max_examples=15, deadline=None)

@@ -1,11 +1,12 @@
-"""Radial bands of the 2D DFT and the band errors of the image-fitting claim."""
+"""Radial bands of the 2D DFT, the band errors and the pixel coordinates of the image-fitting claim."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from empirics.image_fit import band_errors, pixel_coordinates, radial_bands
+from fpcheck.empirics.image_family import band_errors, radial_bands
+from fpcheck.empirics.image_fit import pixel_coordinates
 
 
 def test_radial_bands_by_hand():
@@ -46,3 +47,28 @@ def test_bad_input_is_rejected():
         radial_bands((1, 4), 2)
     with pytest.raises(ValueError, match="band"):
         band_errors(np.zeros((4, 4)), np.zeros((4, 4)), radial_bands((4, 4), 2))
+
+
+def test_the_image_fit_records_the_networks_image_pixel_by_pixel():
+    """Step 0 is the initial network: at pixel (r, c) its image is the torch.nn network at (x_c, y_r)."""
+    import torch
+
+    from fpcheck.empirics.datasets import photograph
+    from fpcheck.empirics.image_family import ImageFit
+    from fpcheck.empirics.image_fit import image_fit
+    from fpcheck.empirics.mlp import MLPSpec, init_ensemble, to_modules
+
+    setup = ImageFit(shape=(8, 12), hidden=(16,), steps=30, snapshots=5, bands=3, seeds=2)
+    result = image_fit(setup, (0, 1))
+    image = photograph("china.jpg", (8, 12))
+    np.testing.assert_array_equal(result.image, image)
+    assert result.steps[0] == 0 and result.steps[-1] == 30 and result.diverged == ()
+    spec = MLPSpec((2, 16, 1), "relu")
+    x, y = np.linspace(-1, 1, 12), np.linspace(-1, 1, 8)
+    for member, module in enumerate(to_modules(spec, init_ensemble(spec, (0, 1)))):
+        for r, c in ((0, 0), (3, 7), (7, 11)):
+            with torch.no_grad():
+                expected = module(torch.tensor([[x[c], y[r]]], dtype=torch.float32)).item()
+            assert result.fitted[0, member, r, c] == pytest.approx(expected, rel=1e-5, abs=1e-6)
+    np.testing.assert_allclose(result.band_errors, band_errors(result.fitted - image, image, radial_bands((8, 12), 3)))
+    assert np.all(result.band_errors[-1] < result.band_errors[0])  # training fits every band somewhat

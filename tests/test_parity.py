@@ -1,13 +1,15 @@
-"""Parity data and its spectrum along the diagonal, checked by hand on n = 4 bits."""
+"""Parity data and its spectrum along the diagonal, checked by hand on n = 4 bits; the parity setup's
+frequencies and low band, and the experiment's spectra against the direct sum."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from empirics.datasets import parity_cube, training_half
-from empirics.projection import projected_spectrum
-from theory.parity_spectrum import parity_diagonal_spectrum
+from fpcheck.empirics.datasets import parity_cube, training_half
+from fpcheck.empirics.parity_fit import ParityFit, low_band_rms
+from fpcheck.empirics.projection import projected_spectrum, projected_spectrum_direct
+from fpcheck.theory.parity_spectrum import parity_diagonal_spectrum
 
 
 def test_parity_cube_on_four_bits():
@@ -56,3 +58,32 @@ def test_bad_input_is_rejected():
         parity_diagonal_spectrum(2.5, [0.1])
     with pytest.raises(ValueError, match="NaN"):
         parity_diagonal_spectrum(4, [np.nan])
+
+
+def test_parity_setup_frequencies_and_low_band():
+    setup = ParityFit(bits=4, frequency_points=5, low_band_fraction=0.5)
+    # √4/4 = 0.5: five frequencies 0, 0.125, …, 0.5; the low band k ≤ 0.25
+    np.testing.assert_allclose(setup.frequencies, [0.0, 0.125, 0.25, 0.375, 0.5])
+    assert setup.low_band_edge == 0.25 and setup.low_band.tolist() == [True, True, True, False, False]
+    spectrum = np.array([[3j, 4.0, 0.0, 100.0, 100.0], [1.0, 1.0, 1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(low_band_rms(setup, spectrum), [np.sqrt(25 / 3), 1.0])
+    assert "low_band_fraction" not in setup.experiment_data()  # an analysis choice
+
+
+def test_parity_experiment_spectra_against_the_direct_sum():
+    pytest.importorskip("torch")
+    from fpcheck.empirics.parity import parity_fit
+
+    setup = ParityFit(bits=6, hidden=(8,), steps=2, lr=1e-3, frequency_points=9, seeds=2)
+    result = parity_fit(setup, (0, 3))
+    points, labels = parity_cube(6)
+    k = setup.frequencies
+    np.testing.assert_allclose(result.full_spectrum, projected_spectrum_direct(points, labels, np.ones(6), k),
+                               rtol=0, atol=1e-11)
+    for member, seed in enumerate((0, 3)):
+        half = training_half(64, seed)
+        np.testing.assert_allclose(result.train_spectrum[member],
+                                   projected_spectrum_direct(points[half], labels[half], np.ones(6), k),
+                                   rtol=0, atol=1e-11)
+    assert result.network_spectrum.shape == (2, 9) and np.all(np.isfinite(result.network_spectrum))
+    assert np.all((result.test_accuracy >= 0) & (result.test_accuracy <= 1)) and result.diverged == ()

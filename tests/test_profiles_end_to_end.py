@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from reports import verify
-from reports.catalogue import claims
+from fpcheck import verify
+from fpcheck.reports.catalogue import claims
 
 IDS = sorted(claims())
 

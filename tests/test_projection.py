@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from empirics.projection import (
+from fpcheck.empirics.projection import (
     nonuniform_dft,
     nonuniform_dft_direct,
     projected_spectrum,

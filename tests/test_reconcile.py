@@ -1,4 +1,4 @@
-"""The reconciler's aggregation over seeds, with every edge case of DESIGN.md."""
+"""The reconciler's aggregation over seeds, with every edge case of docs/design.md."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from toy_claims import make_claim
 
-from reports.claim import ALL_SEEDS, Measurement, Prediction, concat, tidy
-from reports.reconcile import bootstrap_interval, reconcile
+from fpcheck.reports.reconcile import bootstrap_interval, reconcile
+from fpcheck.tables import ALL_SEEDS, Measurement, Prediction, concat, tidy
 
 CLAIM = make_claim()
 PREDICTION = Prediction(tidy(ALL_SEEDS, "integral", [0.5, 1 / 3], x=[1, 2]), "closed form")

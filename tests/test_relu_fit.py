@@ -1,7 +1,9 @@
-"""empirics.relu_fit and empirics.ramp_spectrum: initialisation, export, training, sampled spectra.
+"""fpcheck.empirics.relu_fit and fpcheck.empirics.ramp_spectrum: initialisation, export, training, the
+spectrum-network experiments, sampled spectra.
 
 Oracles: a numpy forward pass; the closed-form coefficients of |x - t| (by hand, per piece); the order
-of the sampling error (first order plain, second order with the ramp removed).
+of the sampling error (first order plain, second order with the ramp removed); known power laws for the
+FFT decay slope.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import numpy as np
 import pytest
 import torch
 
-from empirics import ramp_spectrum, relu_fit
-from empirics.targets import SumOfSines
+from fpcheck.empirics import ramp_spectrum, relu_fit
+from fpcheck.empirics import spectrum_networks as nets
+from fpcheck.empirics.targets import SumOfSines
+from fpcheck.errors import SetupError
 
 
 def forward(weights, biases, x):
@@ -71,6 +75,72 @@ def test_target_must_live_on_the_unit_interval():
                            8, 1, 1e-3)
 
 
+# ---------------------------------------------------------------------------------------------- experiments
+
+TINY = {"seeds": 2, "depth": 2, "width": 8, "train_steps": 60, "lr": 1e-2, "train_points": 64,
+        "target_frequencies": (1, 3), "target_amplitudes": (1.0, 0.5), "k_dense": 16, "k_max": 100}
+
+
+def mse(layers, target, points):
+    x = np.linspace(0, 1, points)
+    return np.mean((forward(*layers, x) - target(x)) ** 2)
+
+
+def test_spectrum_networks_are_sampled_by_their_own_layers_and_trained():
+    setup = nets.SpectrumNetworks(**TINY, fft_points=256)
+    result = nets.SPECTRUM_NETWORKS.run(setup, (0, 1))
+    target = SumOfSines((1, 3), (1.0, 0.5), (0.0, 0.0), 1.0)
+    assert result.values.shape == (2, 2, 256) and result.value_at_1.shape == (2, 2) and result.diverged == ()
+    x = np.arange(256) / 256
+    for member in range(2):
+        for index, kind in enumerate(nets.KINDS):
+            layers = result.layers(member, kind)
+            assert [w.shape for w in layers[0]] == [(8, 1), (8, 8), (1, 8)]
+            np.testing.assert_allclose(result.values[member, index], forward(*layers, x), rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(result.value_at_1[member, index], forward(*layers, [1.0])[0], rtol=1e-12)
+        before, after = (mse(result.layers(member, kind), target, 64) for kind in nets.KINDS)
+        assert after < 0.5 * before
+    # each network comes from its own stream: seed 1 alone starts from the same network
+    alone = nets.SPECTRUM_NETWORKS.run(setup, (1,))
+    for a, b in zip(alone.layers(0, "random")[0], result.layers(1, "random")[0], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_decay_spectrum_samples_every_aliasing_size():
+    setup = nets.DecaySpectrum(**TINY, fft_points=1024, fit_k_min=4, fit_k_max=64, aliasing_points=(16, 64),
+                               aliasing_k=(1,))
+    result = nets.DECAY_SPECTRUM.run(setup, (0,))
+    for size, values in zip(setup.aliasing_points, result.aliasing_values, strict=True):
+        assert values.shape == (1, 2, size)
+        np.testing.assert_allclose(values[0, 1], forward(*result.layers(0, "trained"), np.arange(size) / size),
+                                   rtol=1e-12, atol=1e-14)
+
+
+def test_region_networks_have_the_widths_of_their_depth():
+    setup = nets.RegionCount(seeds=2, neurons=6, depths=(1, 2, 3), networks_per_depth=2, train_steps=10, lr=1e-2,
+                             train_points=32, target_frequencies=(1,), target_amplitudes=(1.0,))
+    result = nets.REGION_NETWORKS.run(setup, (0, 1))
+    assert list(result.depths) == [1, 2, 3] and len(result.init) == len(result.trained) == 3
+    for depth, init, trained in zip(setup.depths, result.init, result.trained, strict=True):
+        assert init.per_seed == 2 and len(init.weights) == depth + 1
+        assert init.weights[0].shape == (2, 2, 6 // depth, 1) and trained.biases[-1].shape == (2, 2, 1)
+        assert not np.array_equal(init.weights[0][0, 0], init.weights[0][0, 1])  # two different networks
+        assert not np.array_equal(init.weights[0][0, 0], trained.weights[0][0, 0])
+
+
+def test_setups_refuse_inconsistent_fields():
+    with pytest.raises(SetupError, match="does not divide"):
+        nets.RegionCount(neurons=12, depths=(1, 5))
+    with pytest.raises(SetupError, match="one amplitude per frequency"):
+        nets.SpectrumNetworks(target_frequencies=(1, 2), target_amplitudes=(1.0,))
+    with pytest.raises(SetupError, match="fft_points"):
+        nets.DecaySpectrum(fft_points=1 << 12, fit_k_max=1024)
+    with pytest.raises(SetupError, match="k_max"):
+        nets.SpectrumNetworks(k_dense=64, k_max=10)
+    grid = nets.SpectrumNetworks(k_dense=8, k_max=1000).frequency_grid
+    assert list(grid[:8]) == list(range(1, 9)) and grid[-1] == 1000 and np.all(np.diff(grid) > 0)
+
+
 # ---------------------------------------------------------------------------------------------- sampled spectra
 
 
@@ -123,3 +193,15 @@ def test_bad_samples_are_rejected():
         ramp_spectrum.ramp_free_coefficients(np.array([0.0, 0.5]), np.inf)
     with pytest.raises(ValueError, match="1-D"):
         ramp_spectrum.sampled_coefficients(np.zeros((2, 8)))
+
+
+@pytest.mark.parametrize("power", [1.0, 2.0])
+def test_decay_slope_of_known_powers(power):
+    """|x - 0.3| has a kink (k^-2 after the ramp is removed); a jump at 0.3 survives it (k^-1)."""
+    n = 1 << 15
+    x = np.arange(n) / n
+    values = np.abs(x - 0.3) if power == 2.0 else x + 0.5 * (x > 0.3)
+    at_1 = 0.7 if power == 2.0 else 1.5
+    assert abs(ramp_spectrum.decay_slope(values, at_1, 64, 2048) + power) < 0.1
+    with pytest.raises(ValueError, match="fft_points"):
+        ramp_spectrum.decay_slope(values, at_1, 64, n // 8)

@@ -1,4 +1,4 @@
-"""theory.relu_spectrum against independent oracles (FORMULAS.md §2, Rahaman et al. 2019 Thm 1).
+"""fpcheck.theory.relu_spectrum against independent oracles (docs/formulas.md §2, Rahaman et al. 2019 Thm 1).
 
 Oracles: a plain numpy forward pass; kinks found by bisection (brentq) of each neuron's pre-activation
 after a dense sign scan; the coefficient integrated piece by piece with the one-piece antiderivative
@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
-from theory import relu_spectrum as rs
-from theory.derivation import Step, failing_steps, format_steps
-from theory.strategies import relu_networks
+from fpcheck.theory import relu_spectrum as rs
+from fpcheck.theory.derivation import Step, failing_steps, format_steps
+from fpcheck.theory.strategies import relu_networks
 
 # ---------------------------------------------------------------------------------------------- oracles
 
@@ -232,7 +232,7 @@ def test_real_network_has_conjugate_symmetric_coefficients():
 
 
 def test_shallow_weight_constants():
-    """One hidden layer: Σ|J| over kinks in (0, 1) equals Σ |a_j w_j| over those neurons (FORMULAS §2)."""
+    """One hidden layer: Σ|J| over kinks in (0, 1) equals Σ |a_j w_j| over those neurons (docs/formulas.md §2)."""
     weights, biases = random_network(1, 30, seed=10)
     w, b, a = weights[0][:, 0], biases[0], weights[1][0]
     inside = (-b / w > 0) & (-b / w < 1)
@@ -241,12 +241,21 @@ def test_shallow_weight_constants():
     assert np.isclose(rs.lipschitz_bound(weights, biases), np.linalg.norm(w) * np.linalg.norm(a))
 
 
+@pytest.mark.parametrize(("neurons", "depths"), [(12, [1, 2, 3, 4, 6, 12]), (48, [1, 2, 3, 4, 6])])
+def test_worst_case_log_pieces_is_the_log_of_the_pieces_bound(neurons, depths):
+    """D layers of M/D neurons: log Π(1 + d_l) from the integer bound of an actual network of that shape."""
+    networks = [random_network(depth, neurons // depth, seed=depth) for depth in depths]
+    expected = [np.log(float(rs.pieces_bound(*network))) for network in networks]
+    np.testing.assert_allclose(rs.worst_case_log_pieces(neurons, depths), expected, rtol=1e-12)
+    assert rs.worst_case_log_pieces(neurons, np.array([[1.0, 2.0]])).shape == (1, 2)
+
+
 def test_bounds_are_tight_for_a_straight_line_and_strict_otherwise():
     weights, biases = random_network(3, 16, seed=11)
     k = np.arange(1, 3000)
     ratio = np.abs(rs.exact_coefficients(weights, biases, k)) / rs.decay_bound(weights, biases, k)
     assert np.all(ratio <= 1.0)
-    assert np.median(ratio) > 0.5  # the exact-kink bound is close (FORMULAS §2: median 0.89-0.998)
+    assert np.median(ratio) > 0.5  # the exact-kink bound is close (docs/formulas.md §2: median 0.89-0.998)
     assert np.all(rs.weight_bound(weights, biases, k) >= rs.decay_bound(weights, biases, k))
 
 

@@ -1,12 +1,26 @@
-"""The four rules on hand-made tables, with their margins and edge cases (reports/rules.py)."""
+"""The four rules on hand-made tables, with their margins, edge cases and exact null probabilities."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from scipy import stats
 
-from reports.claim import ALL_SEEDS, concat, tidy
-from reports.rules import Bound, Equality, MissingQuantity, NonFinite, Order, Rate, SeedValues, spearman
+from fpcheck.errors import LimitExceeded
+from fpcheck.reports.rules import (
+    Bound,
+    Equality,
+    MissingQuantity,
+    Order,
+    Rate,
+    SeedValues,
+    Undetermined,
+    order_null_probability,
+    spearman,
+)
+from fpcheck.tables import ALL_SEEDS, concat, tidy
 
 
 def values(*frames):
@@ -43,14 +57,41 @@ def test_rate_relative_and_absolute_tolerance():
         Rate("fitted", "predicted")
 
 
-def test_order_uses_spearman_and_ties_give_zero():
+def test_order_uses_spearman_and_all_ties_are_undetermined():
     increasing = values(tidy(0, "step", [10, 20, 40, 30], x=[1, 2, 3, 4]))
     check = Order("step", 0.9).check(increasing)
     assert check.margin == pytest.approx(0.8 - 0.9)
     assert not check.holds
     tied = values(tidy(0, "step", [5, 5, 5], x=[1, 2, 3]))
-    assert spearman(np.array([1.0, 2.0, 3.0]), np.array([5.0, 5.0, 5.0])) == 0.0
-    assert Order("step", 0.5, at_least=False).check(tied).holds
+    with pytest.raises(Undetermined, match="ties"):
+        spearman(np.array([1.0, 2.0, 3.0]), np.array([5.0, 5.0, 5.0]))
+    with pytest.raises(Undetermined):  # a network that leaves every peak unconverged proves nothing
+        Order("step", 0.5, at_least=False).check(tied)
+
+
+def brute_force_null(n: int, threshold: float, at_least: bool) -> float:
+    """The share of all n! orders whose Spearman ρ (scipy) passes the rule: the oracle."""
+    positions = np.arange(n)
+    rhos = np.array([stats.spearmanr(positions, order).statistic for order in itertools.permutations(positions)])
+    passes = rhos >= threshold - 1e-12 if at_least else rhos <= threshold + 1e-12
+    return float(np.mean(passes))
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7])
+@pytest.mark.parametrize(("threshold", "at_least"),
+                         [(0.9, True), (0.8, True), (0.5, False), (-0.5, False), (0.0, True)])
+def test_order_null_probability_equals_enumeration_over_permutations(n, threshold, at_least):
+    rule = Order("step", threshold, at_least=at_least)
+    assert rule.null_pass_probability(n) == pytest.approx(brute_force_null(n, threshold, at_least), abs=1e-12)
+
+
+def test_order_null_is_reported_per_check_and_refused_beyond_its_limit():
+    check = Order("step", 0.9).check(values(tidy(0, "step", [1, 2, 3, 4, 5, 6], x=[1, 2, 3, 4, 5, 6])))
+    assert check.null == pytest.approx(brute_force_null(6, 0.9, True))
+    assert check.null < 0.05  # the F-Principle rule on 6 peaks: a random order rarely passes
+    assert order_null_probability(6, 0.5, at_least=False) > 0.8  # the old large-init rule: most orders pass
+    with pytest.raises(LimitExceeded):
+        order_null_probability(40, 0.9)
 
 
 def test_equality_uses_atol_plus_rtol():
@@ -62,7 +103,7 @@ def test_equality_uses_atol_plus_rtol():
 
 def test_missing_and_nonfinite_quantities_are_reported():
     table = values(tidy(0, "m", [1.0, np.nan], x=[0, 1]), tidy(0, "b", [2.0, 2.0], x=[0, 1]))
-    with pytest.raises(NonFinite):
+    with pytest.raises(Undetermined):
         Bound("m", "b").check(table)
     with pytest.raises(MissingQuantity):
         Bound("absent", "b").check(table)

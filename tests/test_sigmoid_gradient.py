@@ -1,6 +1,6 @@
-"""theory.sigmoid_gradient: the derivation re-checked step by step, the derived forms against FORMULAS §1
-in all four sign cases, the numeric forms against quadrature and finite differences, properties and bad
-input. Convention throughout: ĝ(k) = ∫ g(x) e^{-ikx} dx."""
+"""fpcheck.theory.sigmoid_gradient: the derivation re-checked step by step, the derived forms against
+docs/formulas.md §1 in all four sign cases, the numeric forms against quadrature and finite differences,
+the Gaussian target's transform, properties and bad input. Convention throughout: ĝ(k) = ∫ g(x) e^{-ikx} dx."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 
-from theory import sigmoid_gradient as sg
-from theory.derivation import Step, failing_steps, format_steps
+from fpcheck.theory import sigmoid_gradient as sg
+from fpcheck.theory.derivation import Step, failing_steps, format_steps
 
 ACTIVATIONS = ("tanh", "logistic")
 RATE = {"tanh": np.pi / 2, "logistic": np.pi}
@@ -27,7 +27,7 @@ def _equal(lhs: sp.Expr, rhs: sp.Expr) -> bool:
 
 
 def _formulas(activation: str) -> dict[str, sp.Expr]:
-    """FORMULAS §1 typed as written there (tanh; logistic with π/2 -> π), in E, ψ, sgn(k), |k|."""
+    """docs/formulas.md §1 typed as written there (tanh; logistic with π/2 -> π), in E, ψ, sgn(k), |k|."""
     k, w, b, a, E, psi = (sg.SYMBOLS[name] for name in ("k", "w", "b", "a", "E", "psi"))
     c = sp.pi / 2 if activation == "tanh" else sp.pi
     one_minus = 1 - E**2
@@ -270,7 +270,7 @@ def test_finite_outputs_and_symmetry(activation, a, w, w_sign, b, k, k_sign, D) 
     D=st.complex_numbers(min_magnitude=1e-3, max_magnitude=1e3, allow_nan=False, allow_infinity=False),
 )
 def test_exponential_decay_bound(activation, a, w, w_sign, b, k, k_sign, D) -> None:
-    """|∂L/∂θ_j| ≤ A E (a polynomial in |k|) with E = e^{-c|k/w|} (|sin ψ|, |cos ψ| ≤ 1 in FORMULAS §1),
+    """|∂L/∂θ_j| ≤ A E (a polynomial in |k|) with E = e^{-c|k/w|} (|sin ψ|, |cos ψ| ≤ 1 in docs/formulas.md §1),
     and |∂L/∂θ_j| / A never exceeds the envelope."""
     ws, ks = w * w_sign, k * k_sign
     gradient = sg.frequency_gradient([a], [ws], [b], [ks], [D], activation)
@@ -323,3 +323,19 @@ def test_bad_inputs_raise_value_error(change: dict, message: str) -> None:
 def test_bad_residual_raises_value_error(D: list, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         sg.frequency_gradient(GOOD["a"], GOOD["w"], GOOD["b"], GOOD["k"], D)
+
+
+def test_gaussian_transform_and_residual() -> None:
+    """f̂ of exp(-x²/(2s²)) against scipy quad; D = Σ_j neuron_ft - f̂."""
+    width = 0.7
+    def gaussian(x):
+        return np.exp(-(x**2) / (2 * width**2))
+
+    for k in (-2.5, 0.3, 4.0):
+        real = integrate.quad(gaussian, -40, 40, weight="cos", wvar=k, limit=200)[0]
+        imag = -integrate.quad(gaussian, -40, 40, weight="sin", wvar=k, limit=200)[0]
+        assert sg.gaussian_transform([k], width)[0] == pytest.approx(real + 1j * imag, rel=1e-10, abs=1e-14)
+    a, w, b, k = np.array([0.8, -1.2]), np.array([0.6, -1.5]), np.array([0.3, 1.1]), np.array([-1.0, 0.5, 3.0])
+    for activation in ("tanh", "logistic"):
+        expected = sg.neuron_ft(a, w, b, k, activation).sum(axis=1) - sg.gaussian_transform(k, width)
+        np.testing.assert_array_equal(sg.gaussian_residual(a, w, b, k, width, activation), expected)

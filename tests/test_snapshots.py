@@ -1,11 +1,11 @@
-"""Snapshot schedules and threshold crossings (CLAIMS.md: never crossing ties last)."""
+"""Snapshot schedules and threshold crossings (docs/catalogue.md: never crossing ties last)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from empirics.snapshots import first_below, log_spaced_steps, settled_below, step_at
+from fpcheck.empirics.snapshots import first_below, log_spaced_steps, settled_below, step_at
 
 
 def test_crossings_by_hand():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from empirics.grids import PeriodicGrid, periodic_grid
-from empirics.spectra import (
+from fpcheck.empirics.grids import PeriodicGrid, periodic_grid
+from fpcheck.empirics.spectra import (
     band_power,
     convergence_steps,
     first_reach_steps,
@@ -16,7 +16,7 @@ from empirics.spectra import (
     peak_errors,
     rank_correlation,
 )
-from empirics.targets import SumOfSines
+from fpcheck.empirics.targets import SumOfSines
 
 
 def test_coefficients_equal_the_direct_sum_on_a_shifted_grid() -> None:

@@ -1,4 +1,5 @@
-"""reports.spectrum_file: loading a user's network (.npz, torch state_dict), the summary, bad files.
+"""fpcheck.empirics.weights_file and fpcheck.reports.spectrum_file: loading a user's network (.npz, torch
+state_dict), the summary, bad files; the summary of an .npz file needs no torch.
 
 Oracles: the torch module itself (its forward pass against the pieces found in the file), numeric
 quadrature of the torch network for |c_k|, and the same network saved in both formats.
@@ -7,14 +8,18 @@ quadrature of the torch network for |c_k|, and the same network saved in both fo
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
 from scipy import integrate
 
-from reports.spectrum_file import format_summary, load_network, summarise
-from theory import relu_spectrum
+from fpcheck.empirics.weights_file import load_network
+from fpcheck.errors import BadArgument, InputFileError
+from fpcheck.reports.spectrum_file import format_summary, summarise
+from fpcheck.theory import relu_spectrum
 
 
 def make_module(seed: int = 0) -> torch.nn.Sequential:
@@ -128,36 +133,54 @@ def test_a_straight_network_has_no_fitted_slope(tmp_path):
 )
 def test_bad_npz_files(tmp_path, name, content, message):
     np.savez(tmp_path / name, **content)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InputFileError, match=message):
         summarise(tmp_path / name)
 
 
 def test_bad_files(tmp_path):
-    with pytest.raises(ValueError, match="no such file"):
+    with pytest.raises(InputFileError, match="no such file"):
         summarise(tmp_path / "missing.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="not a readable .npz"):
+    with pytest.raises(InputFileError, match="not a readable .npz"):
         summarise(tmp_path / "junk.npz")
     (tmp_path / "junk.pt").write_bytes(b"not a pickle")
-    with pytest.raises(ValueError, match="weights_only=True"):
+    with pytest.raises(InputFileError, match="weights_only=True"):
         summarise(tmp_path / "junk.pt")
     torch.save(make_module(), tmp_path / "whole_module.pt")  # a pickled module, not a state_dict
-    with pytest.raises(ValueError, match="weights_only=True"):
+    with pytest.raises(InputFileError, match="weights_only=True"):
         summarise(tmp_path / "whole_module.pt")
     norm = torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.BatchNorm1d(2), torch.nn.Linear(2, 1))
     torch.save(norm.state_dict(), tmp_path / "norm.pt")
-    with pytest.raises(ValueError, match="unexpected key"):
+    with pytest.raises(InputFileError, match="unexpected key"):
         summarise(tmp_path / "norm.pt")
     torch.save({"0.bias": torch.zeros(2)}, tmp_path / "bias_only.pt")
-    with pytest.raises(ValueError, match="no weight"):
+    with pytest.raises(InputFileError, match="no weight"):
         summarise(tmp_path / "bias_only.pt")
     torch.save([torch.zeros(2)], tmp_path / "list.pt")
-    with pytest.raises(ValueError, match="state_dict"):
+    with pytest.raises(InputFileError, match="state_dict"):
         summarise(tmp_path / "list.pt")
 
 
 @pytest.mark.parametrize("kmax", [0, -3, 2.5, True])
 def test_bad_kmax(tmp_path, kmax):
     save_npz(tmp_path / "net.npz", make_module())
-    with pytest.raises(ValueError, match="kmax"):
+    with pytest.raises(BadArgument, match="kmax"):
         summarise(tmp_path / "net.npz", kmax=kmax)
+
+
+def test_an_npz_summary_imports_no_torch(tmp_path):
+    """The verdict layer's `spectrum` command reads an .npz without torch; only a state_dict needs it."""
+    save_npz(tmp_path / "net.npz", make_module())
+    code = ("import sys\nfrom fpcheck.reports.spectrum_file import summarise\n"
+            f"summary = summarise({str(tmp_path / 'net.npz')!r}, kmax=4)\n"
+            "print(summary['format'], 'torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
+    assert done.stdout.split() == ["npz", "False"], done.stderr
+
+
+def test_a_bad_file_is_bad_input_for_the_cli(tmp_path):
+    """Exit 2 with one line naming the file, not the exit 3 of a bug."""
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    done = subprocess.run([sys.executable, "-m", "fpcheck.reports.cli", "spectrum", str(tmp_path / "junk.npz")],
+                          capture_output=True, text=True, cwd="/")
+    assert done.returncode == 2 and "not a readable .npz" in done.stderr and len(done.stderr.splitlines()) == 1

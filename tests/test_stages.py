@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 from scipy import integrate, optimize
 
-from theory import stages
+from fpcheck.theory import stages
 
 N, HALF_WIDTH = 1024, 16.0
 SPACING = 2 * HALF_WIDTH / N

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from theory.relu_spectrum import count_pieces, decay_bound, exact_coefficients
-from theory.strategies import relu_networks, tanh_networks
+from fpcheck.theory.relu_spectrum import count_pieces, decay_bound, exact_coefficients
+from fpcheck.theory.strategies import relu_networks, tanh_networks
 
 
 def check_layout(weights, biases, scale, bias_scale=None):

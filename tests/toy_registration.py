@@ -2,7 +2,7 @@
 
 from toy_claims import TOY_CLAIMS
 
-from reports import catalogue
+from fpcheck.reports import catalogue
 
 catalogue.claims()
 for claim in TOY_CLAIMS:

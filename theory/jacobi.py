@@ -1,4 +1,5 @@
-"""Weighted Jacobi on the 1D Poisson problem, mode by mode (FORMULAS §4; Xu et al. 2019, arXiv:1901.06523; seed 002).
+"""Weighted Jacobi on the 1D Poisson problem, mode by mode (docs/formulas.md §4; Xu et al. 2019,
+arXiv:1901.06523; seed 002).
 
 -u'' = g on (0, 1), u(0) = u(1) = 0, central differences on N interior points x_i = i h, h = 1/(N + 1):
 A u = g with A = tridiag(-1, 2, -1)/h². Weighted Jacobi updates

@@ -4,7 +4,7 @@ Rahaman et al. 2019 ("On the spectral bias of neural networks", arXiv:1806.08734
 Fourier transform of a ReLU network decays like k^{-d-1} in d dimensions, with constants of order
 L_f N_f (Lipschitz constant times number of linear regions); their Eq. 7 bounds L_f by Π_l ‖W_l‖₂.
 In 1D the network is continuous and piecewise linear, so its Fourier coefficients on [0, 1] have a
-closed form (FORMULAS.md §2, derived in `derive`):
+closed form (docs/formulas.md §2, derived in `derive`):
 
     c_k = ∫_0^1 f(x) e^{-2πikx} dx
         = i (f(1) - f(0)) / (2πk) - [ f'(0+) - f'(1-) + Σ_m J_m e^{-2πikx_m} ] / (2πk)²,   k ∈ ℤ \\ {0},
@@ -29,7 +29,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike
 
-from theory.derivation import Step
+from fpcheck.theory.derivation import Step
 
 _EPS = float(np.finfo(np.float64).eps)
 # A split point closer than this to an existing breakpoint is merged with it (a sliver of width ≲ 1 ulp).
@@ -337,7 +337,7 @@ def boundary_free_coefficients(
 def decay_bound(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], k: ArrayLike) -> np.ndarray:
     """The exact-kink bound |c_k| ≤ |f(1)-f(0)| / (2π|k|) + (Σ_m |J_m| + |f'(0+) - f'(1-)|) / (2πk)².
 
-    The triangle inequality applied term by term to the kink form (FORMULAS §2); k ≠ 0, real, the
+    The triangle inequality applied term by term to the kink form (docs/formulas.md §2); k ≠ 0, real, the
     shape of k.
     """
     frequencies = _frequencies(k, allow_zero=False)
@@ -375,6 +375,16 @@ def pieces_bound(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike]) -> i
     """
     ws, _ = _as_network(weights, biases)
     return int(np.prod([1 + w.shape[0] for w in ws[:-1]], dtype=object)) if len(ws) > 1 else 1
+
+
+def worst_case_log_pieces(neurons: int, depths: ArrayLike) -> np.ndarray:
+    """log Π_l (1 + d_l) = D log(1 + M/D): the log of `pieces_bound` for D hidden layers of M/D neurons.
+
+    The worst case at a fixed number M of neurons, exponential in the depth D (Rahaman et al. 2019 §3
+    read with Hanin & Rolnick 2019, who show that typical networks are far from it); shape of `depths`.
+    """
+    depths = np.asarray(depths, dtype=float)
+    return depths * np.log1p(neurons / depths)
 
 
 def weight_bound(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], k: ArrayLike) -> np.ndarray:

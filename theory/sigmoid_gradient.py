@@ -2,13 +2,13 @@
 
 Network T(x) = Σ_j a_j σ(w_j x + b_j) with σ = tanh or the logistic sigmoid s(x) = 1 / (1 + e^{-x}).
 
-Conventions (FORMULAS §1):
+Conventions (docs/formulas.md §1):
 - angular frequency k, no prefactor: ĝ(k) = ∫ g(x) e^{-ikx} dx;
 - ordinary frequency ξ: ĝ(ξ) = ∫ g(x) e^{-2πiξx} dx, i.e. the angular transform at k = 2πξ.
 σ does not decay at ±∞, so σ̂ is a tempered distribution: for k ≠ 0 it is the principal value
 σ̂(k) = FT[σ'](k) / (ik); the logistic sigmoid's mean ½ adds πδ(k), which is left out (k ≠ 0).
 
-`derive(activation)` derives with sympy, step by step (each step a `theory.derivation.Step` that a
+`derive(activation)` derives with sympy, step by step (each step a `fpcheck.theory.derivation.Step` that a
 test re-checks): FT[sech²] from its double poles (residues, the geometric series and its sum), FT[tanh]
 from tanh' = sech², the logistic sigmoid from tanh, the shift/scale rule for one neuron, the
 per-frequency loss L(k) = ½|D(k)|² with D = T̂ - f̂ = A e^{iφ}, the chain rule for ∂L(k)/∂θ_j,
@@ -36,7 +36,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike
 
-from theory.derivation import Step
+from fpcheck.theory.derivation import Step
 
 ACTIVATIONS = ("tanh", "logistic")
 PARAMETERS = ("a", "w", "b")
@@ -468,7 +468,7 @@ def neuron_ft(a: ArrayLike, w: ArrayLike, b: ArrayLike, k: ArrayLike, activation
     """The transform of each neuron a_j σ(w_j x + b_j) at each k: complex array (K, m).
 
     Angular convention ĝ(k) = ∫ g(x) e^{-ikx} dx, k ≠ 0 of either sign (principal value; the δ(k)
-    term of the logistic sigmoid is left out). Derived result (FORMULAS §1):
+    term of the logistic sigmoid is left out). Derived result (docs/formulas.md §1):
     -iπ a e^{ikb/w} / (|w| sinh(ck/w)) = -2πi sgn(k) a e^{ikb/w} E / (w (1 - E²)), E = e^{-c|k/w|},
     c = π/2 (tanh) or π (logistic); evaluated in the second form, so |πk/2w| up to 1e4 and beyond
     give 0 (underflow), never inf or NaN. a, w, b: shape (m,); k: shape (K,).
@@ -481,7 +481,7 @@ def neuron_ft(a: ArrayLike, w: ArrayLike, b: ArrayLike, k: ArrayLike, activation
 def frequency_gradient(
     a: ArrayLike, w: ArrayLike, b: ArrayLike, k: ArrayLike, D: ArrayLike, activation: str = "tanh"
 ) -> dict[str, np.ndarray]:
-    """∂L(k)/∂θ_j for θ ∈ {a, w, b}: a dict of real arrays (K, m) (Xu 2018, Eq. (9); FORMULAS §1).
+    """∂L(k)/∂θ_j for θ ∈ {a, w, b}: a dict of real arrays (K, m) (Xu 2018, Eq. (9); docs/formulas.md §1).
 
     L(k) = ½|D(k)|² with D = T̂(k) - f̂(k) given (complex, shape (K,)), A = |D|, φ = arg D; the
     derived factored form A E_j G_θ(θ_j, k) is evaluated with E = e^{-c|k/w_j|} and 1 - E² =
@@ -533,3 +533,15 @@ def decay_rate(w: ArrayLike, activation: str = "tanh", convention: str = "angula
     if np.any(w_ == 0):
         raise ValueError(f"w = 0 at neuron(s) {np.flatnonzero(w_ == 0).tolist()}: no decay rate")
     return np.asarray(forms.decay_rate[convention](w_), dtype=np.float64) * np.ones_like(w_)
+
+
+def gaussian_transform(k: ArrayLike, width: float) -> np.ndarray:
+    """f̂(k) of the target f(x) = exp(-x²/(2s²)), s = width, in the angular convention: s√(2π) e^{-s²k²/2}."""
+    k_ = np.asarray(k, dtype=np.float64)
+    return width * np.sqrt(2 * np.pi) * np.exp(-((width * k_) ** 2) / 2)
+
+
+def gaussian_residual(a: ArrayLike, w: ArrayLike, b: ArrayLike, k: ArrayLike, width: float,
+                      activation: str = "tanh") -> np.ndarray:
+    """D(k) = T̂(k) - f̂(k) from the closed forms: Σ_j `neuron_ft` minus `gaussian_transform`, complex (K,)."""
+    return neuron_ft(a, w, b, k, activation).sum(axis=1) - gaussian_transform(k, width)

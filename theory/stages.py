@@ -1,6 +1,6 @@
 """The three training stages of Luo, Ma, Xu, Zhang 2019 (arXiv:1906.09235; CSIAM Trans. Appl. Math. 2021).
 
-What is the source's and what is ours (FORMULAS.md §3). The source states, for general multilayer
+What is the source's and what is ours (docs/formulas.md §3). The source states, for general multilayer
 networks, activations, densities and L^p losses, one theorem per stage (initial, intermediate, final):
 "the change of high-frequency loss over the total loss decays with the separated frequency with a
 certain power, which is determined by the regularity assumption". Only that form is the source's: the
@@ -24,7 +24,7 @@ G_s = (Σ_k ‖√ρ ∂_{θ_k} f‖²_{H^s})^{1/2}, so ‖∂_t h‖_{H^s} ≤ 
 - (II) MSE halving: at the first T with L(T) ≤ L(0)/2,
                     ‖P⁺_η (h_T - h_0)‖ / ‖h_T - h_0‖ ≤ (1 + η²)^{-s/2} sup_t G_s √T / (√2 - 1).
 - (III) final:      ‖P⁺_η h_T‖ ≥ ‖P⁺_η h_0‖ - (1 + η²)^{-s/2} ∫_0^T ‖∂_t h‖_{H^s} dt.
-FORMULAS §3 writes η^{-s} for the factor; (1 + η²)^{-s/2} ≤ η^{-s}, so these bounds imply those.
+docs/formulas.md §3 writes η^{-s} for the factor; (1 + η²)^{-s/2} ≤ η^{-s}, so these bounds imply those.
 
 Regularity and rates (one hidden layer, f = Σ_j a_j σ(w_j x + b_j)): √ρ ∂_θ f lies in H^s for every s
 with tanh and the logistic sigmoid, and for s < ½ only with ReLU (∂_w f, ∂_b f jump at the kink). The
@@ -40,10 +40,10 @@ from collections.abc import Sequence
 import numpy as np
 import sympy as sp
 
-from theory.derivation import Step
+from fpcheck.theory.derivation import Step
 
 ROUND_OFF_FLOOR = 1e-12
-"""Values below this (relative) floor are round-off, not signal: fits ignore them (CLAIMS.md)."""
+"""Values below this (relative) floor are round-off, not signal: fits ignore them (docs/catalogue.md)."""
 
 TIE_FRACTION = 1e-9
 """Frequencies closer to η than this fraction of a bin width count as |ξ| = η (see `band_masks`)."""
@@ -226,6 +226,13 @@ def halving_bound(eta: float | np.ndarray, s: float, sup_g_s: float, time: float
     return tail_factor(eta, s) * sup_g_s * np.sqrt(time) / HALVING_DENOMINATOR
 
 
+FINAL_STAGE_FACTOR = 10.0
+"""The final-stage prediction checked by `luo2019.final-stage`: at the end of training the high band's
+remaining share L⁺_η(T)/L⁺_η(0) is at least this multiple of the low band's L⁻_η(T)/L⁻_η(0) (the
+reconstruction's reading of "the high frequencies are fitted last"; a choice of ours, not a constant of
+the source)."""
+
+
 def final_lower_bound(
     eta: float | np.ndarray, s: float, initial_tail_norm: np.ndarray, path_sobolev_length: float
 ) -> np.ndarray:
@@ -258,7 +265,7 @@ def predicted_exponential_rate(activation: str, max_abs_weight: float) -> float:
 
 
 def sobolev_exponent(activation: str, epsilon: float = 0.01) -> float:
-    """The s used in the bounds (FORMULAS §3): 1 for tanh/logistic, ½ - ε for ReLU (√ρ ∂_w f has a step)."""
+    """The s used in the bounds (docs/formulas.md §3): 1 for tanh/logistic, ½ - ε for ReLU (√ρ ∂_w f has a step)."""
     if activation in EXPONENTIAL_ACTIVATIONS:
         return 1.0
     if activation == "relu":
@@ -285,7 +292,7 @@ def _require(count: int, needed: int, what: str) -> None:
 
 
 def log_linear_slope(eta: np.ndarray, values: np.ndarray, floor: float = ROUND_OFF_FLOOR) -> float:
-    """Least-squares slope of log(values) against η over the points with values > floor (CLAIMS.md:
+    """Least-squares slope of log(values) against η over the points with values > floor (docs/catalogue.md:
     the trend of a ratio in η, round-off excluded). Needs at least two such points."""
     eta, values = _finite_pairs(eta, values)
     keep = np.abs(values) > floor
@@ -340,7 +347,7 @@ def stage_bound_steps() -> list[Step]:
             ("|ξ| > η ≥ 0", "s ≥ 0"),
         ),
         Step(
-            "the factor of FORMULAS §3: (1 + η²)^(-s/2) = η^(-s) (1 + η^(-2))^(-s/2) ≤ η^(-s)",
+            "the factor of docs/formulas.md §3: (1 + η²)^(-s/2) = η^(-s) (1 + η^(-2))^(-s/2) ≤ η^(-s)",
             factor,
             eta ** (-s) * (1 + eta ** (-2)) ** (-s / 2),
             ("η > 0", "s ≥ 0"),
@@ -375,7 +382,7 @@ def stage_bound_steps() -> list[Step]:
 def tail_decay_steps(activation: str) -> list[Step]:
     """The symbolic steps behind the predicted decay of ‖P⁺_η ∂_t h‖ / ‖∂_t h‖ for one activation.
 
-    tanh / logistic start from the closed-form transform of σ'(w x) in ordinary frequency (FORMULAS §1,
+    tanh / logistic start from the closed-form transform of σ'(w x) in ordinary frequency (docs/formulas.md §1,
     k = 2πξ; checked against quadrature in the tests) and take the limit of its logarithmic derivative;
     ReLU starts from the transform of a unit step, 1 / (2πiξ).
     """

@@ -12,8 +12,8 @@ Example, a property test of your own (any pytest file)::
     import numpy as np
     from hypothesis import given, strategies as st
 
-    from theory.relu_spectrum import decay_bound, exact_coefficients
-    from theory.strategies import relu_networks
+    from fpcheck.theory.relu_spectrum import decay_bound, exact_coefficients
+    from fpcheck.theory.strategies import relu_networks
 
     @given(relu_networks(depth=st.integers(1, 3), width=st.integers(1, 6), weight_scale=3.0))
     def test_my_network_family_obeys_the_k2_bound(network):
@@ -110,5 +110,5 @@ def tanh_networks(
 ) -> st.SearchStrategy[Network]:
     """1D tanh networks, the same shapes and arguments as `relu_networks` (read with tanh hidden layers);
     `weight_scale` sets the largest |w_j|, the quantity that fixes the exponential decay rate
-    π/(2|w_j|) of a tanh neuron's spectrum (FORMULAS §1)."""
+    π/(2|w_j|) of a tanh neuron's spectrum (docs/formulas.md §1)."""
     return _networks(depth, width, weight_scale, bias_scale)
