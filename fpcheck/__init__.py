@@ -29,6 +29,7 @@ _PUBLIC = {
     "register": ("fpcheck.reports.catalogue", "register"),
     "Claim": ("fpcheck.reports.claim", "Claim"),
     "Control": ("fpcheck.reports.claim", "Control"),
+    "Sensitivity": ("fpcheck.reports.sensitivity", "Sensitivity"),
     "ClaimRun": ("fpcheck.reports.claim", "ClaimRun"),
     "Setup": ("fpcheck.empirics.setup", "Setup"),
     "param": ("fpcheck.empirics.setup", "param"),

@@ -21,6 +21,7 @@ does not have, setups of the wrong experiment.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from fpcheck.reports.rules import Rule
+    from fpcheck.reports.sensitivity import Sensitivity
 
 Expected = Literal["agree", "diverge"]
 Outcome = Literal["agree", "diverge", "inconclusive"]
@@ -94,6 +96,7 @@ class Claim:
     share: float = 0.8
     notes: tuple[str, ...] = ()
     derivation: str | None = None
+    sensitivity: tuple[Sensitivity, ...] = ()
     origin: str = "built-in"
 
     def __post_init__(self) -> None:
@@ -116,6 +119,7 @@ class Claim:
                        f"takes a {self.experiment.setup.__name__}")
         self._check_quantities(refuse)
         self._check_controls(refuse)
+        self._check_sensitivity(refuse)
         if self.derivation is not None:
             from fpcheck.reports.derivations import DERIVATIONS
 
@@ -166,6 +170,23 @@ class Claim:
                     self.setups[profile].override(control.changes)
                 except SetupError as error:
                     refuse(f"control {control.name} ({profile}): {error}")
+
+    def _check_sensitivity(self, refuse: Callable[[str], None]) -> None:
+        """Every choice is the share of seeds or an analysis field of the setup, with values it accepts."""
+        analysis = {spec.name for spec in dataclasses.fields(self.experiment.setup) if spec.metadata.get("analysis")}
+        for choice in self.sensitivity:
+            if choice.field == "share":
+                if not all(0.5 < value <= 1.0 for value in choice.values):
+                    refuse(f"sensitivity of share: values must be in (0.5, 1], not {list(choice.values)}")
+                continue
+            if choice.field not in analysis:
+                refuse(f"sensitivity of {choice.field!r}: not an analysis field of {self.experiment.setup.__name__} "
+                       f"(analysis fields: {', '.join(sorted(analysis)) or 'none'})")
+            for value in choice.values:
+                try:
+                    self.setups["quick"].override({choice.field: value})
+                except SetupError as error:
+                    refuse(f"sensitivity of {choice.field!r}: {error}")
 
     def setup_for(self, profile: str, variant: str = PUBLISHED) -> Setup:
         """The setup of `profile` for the published setting or the named control."""

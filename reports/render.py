@@ -169,6 +169,8 @@ def _section(entry: Mapping[str, Any], inline_figures: bool) -> list[str]:
              f"- Rule (the prediction): {text(' and '.join(rule.describe() for rule in claim.rules))}, "
              f"in at least {claim.share:.0%} of seeds",
              *([f"- Fit criterion (a seed that misses it is undetermined): {text(fit)}"] if fit else []),
+             *([f"- Sensitivity to the analysis choices (same networks, no retraining): "
+                f"{text('; '.join(entry['row']['sensitivity']))}"] if entry["row"].get("sensitivity") else []),
              f"- Prediction: {text(record['prediction_summary'] or 'n/a')}",
              f"- Measurement: {text(record['measurement_summary'] or 'n/a')}",
              f"- Seeds: {', '.join(str(seed) for seed in record['seeds'])}; experiment `{claim.experiment.name}`, "

@@ -41,7 +41,7 @@ RESULT_COLUMNS = ("claim", "variant", "seed", "quantity", "x", "value", "origin"
 RECORD_TYPES: dict[str, type | tuple[type, ...]] = {
     "claim": str, "variant": str, "version": int, "hash": str, "profile": str, "setup": dict, "seeds": list,
     "threads": int, "verdict": dict, "prediction_summary": str, "measurement_summary": str, "notes": list,
-    "rows": dict, "figures": list, "wall_s": (int, float), "traceback": (str, type(None)),
+    "rows": dict, "figures": list, "wall_s": (int, float), "traceback": (str, type(None)), "sensitivity": list,
 }
 VERDICT_TYPES: dict[str, type | tuple[type, ...]] = {
     "claim": str, "version": int, "variant": str, "expected": str, "verdict": str,

@@ -26,6 +26,7 @@ from fpcheck.empirics.setup import Setup
 from fpcheck.reports.catalogue import claims
 from fpcheck.reports.claim import PUBLISHED, Claim, ClaimRun, Verdict
 from fpcheck.reports.reconcile import inconclusive, missing_quantities, reconcile
+from fpcheck.reports.sensitivity import analyse
 from fpcheck.tables import TIDY_COLUMNS, Measurement, Prediction, concat
 
 FIGURE_DPI = 110
@@ -91,6 +92,7 @@ def run_task(task: Task) -> dict[str, Any]:
     measurement: Measurement | None = None
     notes: list[str] = []
     figures: list[str] = []
+    sensitivity: list[dict[str, Any]] = []
     failure = None
     with runtime.fixed_threads(task.threads):
         try:
@@ -109,6 +111,11 @@ def run_task(task: Task) -> dict[str, Any]:
                                    f"the claim raised {type(error).__name__}: {error}")
         if measurement is not None:
             notes = list(measurement.notes)
+        if failure is None and task.variant == PUBLISHED and claim.sensitivity:
+            try:
+                sensitivity = analyse(claim, task.setup, result, task.seeds, verdict.verdict)
+            except Exception as error:  # the verdict stands; the report says the analysis is missing
+                notes.append(f"The sensitivity analysis failed: {type(error).__name__}: {error}")
         if prediction is not None and measurement is not None and claim.figures is not None:
             try:
                 run = ClaimRun(task.setup, task.seeds, result, prediction, measurement)
@@ -131,6 +138,7 @@ def run_task(task: Task) -> dict[str, Any]:
         "notes": notes,
         "rows": _rows(prediction, measurement),
         "figures": figures,
+        "sensitivity": sensitivity,
         "wall_s": wall,
         "traceback": failure,
     }

@@ -141,6 +141,7 @@ def claim_entry(claim: Claim, records: Mapping[str, dict[str, Any]]) -> dict[str
         "wall_s": verdict["wall_s"] + sum(record["verdict"]["wall_s"] for record in controls),
         "null_pass_probability": verdict["null_pass_probability"],
         "controls": control_rows,
+        "sensitivity": [row["text"] for row in main.get("sensitivity", [])],
         "uncontrolled": claim.uncontrolled,
         "origin": claim.origin,
     }

@@ -4,8 +4,6 @@ experiments, or results built with the empirics layer)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import replace
 
 import numpy as np
@@ -48,23 +46,6 @@ def run_claim(claim_id: str, changes: dict) -> tuple[str, object]:
     figures = claim.figures(ClaimRun(setup, seeds, result, prediction, measurement))
     assert figures and all(isinstance(figure, Figure) for figure in figures)
     return reconcile(claim, prediction, measurement, seeds).verdict, result
-
-
-@pytest.mark.parametrize("claim_id", IDS)
-def test_registered_with_both_profiles(claim_id: str) -> None:
-    claim = claims()[claim_id]
-    assert claim.expected == "agree" and claim.version == 1 and not claim.controls
-    assert "arXiv:1901.06523" in claim.source
-    assert set(claim.setups) == {"quick", "paper"}
-    for setup in claim.setups.values():
-        assert isinstance(setup, claim.experiment.setup)
-        assert setup.override(setup.data()) == setup  # the stored data round-trips
-    assert claim.setups["paper"].seeds > claim.setups["quick"].seeds
-
-
-def test_the_claim_module_imports_without_torch() -> None:
-    code = "import sys, fpcheck.reports.claims.xu2019_applications; assert 'torch' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # ------------------------------------------------------------------------------------------------

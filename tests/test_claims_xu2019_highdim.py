@@ -52,18 +52,6 @@ def run_claim(claim_id: str, changes: dict) -> str:
     return reconcile(claim, prediction, measurement, seeds).verdict
 
 
-@pytest.mark.parametrize("claim_id", IDS)
-def test_registered_with_both_profiles(claim_id: str) -> None:
-    claim = claims()[claim_id]
-    assert claim.expected == "agree" and claim.version == 1 and not claim.controls
-    assert "arXiv:1901.06523" in claim.source
-    assert set(claim.setups) == {"quick", "paper"}
-    for setup in claim.setups.values():
-        assert isinstance(setup, claim.experiment.setup)
-        assert setup.override(setup.data()) == setup  # the stored data round-trips
-    assert claim.setups["paper"].seeds > claim.setups["quick"].seeds
-
-
 def test_filtering_setups_name_their_data_and_deltas() -> None:
     digits, mnist1d = (claims()[claim_id] for claim_id in FILTERING_IDS)
     assert digits.setups["quick"].dataset == digits.setups["paper"].dataset == "digits"

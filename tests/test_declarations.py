@@ -141,3 +141,24 @@ def test_a_control_applies_its_changes_to_every_profile():
 def test_order_and_bound_rules_name_what_they_read():
     assert Order("convergence_step", 0.9).reads() == (("convergence_step",), ())
     assert Bound("ratio", 1.0).reads()[0] == ("ratio",)
+
+
+def test_every_built_in_claim_is_declared_consistently():
+    """The whole catalogue: typed setups of the claim's experiment that round-trip through their stored data,
+    a paper profile with at least the seeds of the quick one, a cited source with its year, and measure
+    functions that live in the empirics layer or the claim module."""
+    import inspect
+
+    from fpcheck.reports.catalogue import claims
+
+    catalogue = claims()
+    assert len(catalogue) >= 21
+    for claim in catalogue.values():
+        for setup in claim.setups.values():
+            assert isinstance(setup, claim.experiment.setup), claim.id
+            assert setup.override(json.loads(json.dumps(setup.data()))) == setup, claim.id
+        assert claim.setups["paper"].seeds >= claim.setups["quick"].seeds, claim.id
+        assert any(str(year) in claim.source for year in range(2017, 2025)), claim.id
+        assert claim.figures is None or callable(claim.figures)
+    modules = {inspect.getmodule(claim.measure).__name__ for claim in catalogue.values()}
+    assert all(name.startswith("fpcheck.empirics.") or name.startswith("fpcheck.reports.claims.") for name in modules)

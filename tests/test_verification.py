@@ -61,7 +61,7 @@ def test_verify_writes_a_consistent_run_directory(tmp_path, toys):
     verdicts = json.loads((tmp_path / "verdicts.json").read_text())
     assert [set(entry) for entry in verdicts] == [
         {"claim", "version", "expected", "verdict", "margin", "spread", "explanation", "seeds", "wall_s",
-         "null_pass_probability", "controls", "uncontrolled", "origin", "status"}
+         "null_pass_probability", "controls", "sensitivity", "uncontrolled", "origin", "status"}
     ] * 2
     shifted = verdicts[0]["controls"]
     assert [(c["name"], c["expected"], c["verdict"]) for c in shifted] == [("shifted", "diverge", "diverge")]

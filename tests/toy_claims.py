@@ -31,6 +31,7 @@ class ToySetup(Setup):
     perturbation: float = param(0.0, at_least=0.0)
     offset: float = param(0.0, at_least=0.0)
     repeats: int = param(1, positive=True, at_most=1_000_000)  # > 1 makes a slow task for the executor tests
+    tolerance: float = param(1e-3, positive=True, analysis=True)  # read by `measure_within` only
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +61,14 @@ def predict(setup: ToySetup, result: ToyResult) -> Prediction:
 def measure(setup: ToySetup, result: ToyResult) -> Measurement:
     frames = [tidy(seed, "quadrature", result.integrals[m], x=POWERS) for m, seed in enumerate(result.seeds)]
     return Measurement(concat(frames), "scipy.integrate.quad", notes=("A toy claim.",))
+
+
+@produces("error_over_tolerance")
+def measure_within(setup: ToySetup, result: ToyResult) -> Measurement:
+    """The largest error of the quadrature against the closed form, over the setup's tolerance."""
+    errors = np.abs(result.integrals - 1.0 / (POWERS + 1)).max(axis=1) / setup.tolerance
+    return Measurement(concat([tidy(seed, "error_over_tolerance", e) for seed, e in zip(result.seeds, errors,
+                                                                                         strict=True)]), "")
 
 
 def figures(run: ClaimRun) -> list[Figure]:
