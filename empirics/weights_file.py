@@ -16,6 +16,7 @@ state_dict. A file that cannot be read as a network raises `InputFileError` (a V
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,9 @@ from fpcheck.errors import InputFileError
 from fpcheck.theory import relu_spectrum
 
 Layers = tuple[list[np.ndarray], list[np.ndarray]]
+MAX_FILE_BYTES = 1 << 30
+MAX_ARRAY_VALUES = 1 << 26
+"""Values per weight array beyond which a file is refused before reading it (512 MiB of float64)."""
 
 
 def load_network(path: str | Path) -> tuple[list[np.ndarray], list[np.ndarray], str]:
@@ -47,10 +51,19 @@ def load_network(path: str | Path) -> tuple[list[np.ndarray], list[np.ndarray], 
 
 
 def _from_npz(path: Path) -> Layers:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputFileError(f"{path} is larger than the limit of {MAX_FILE_BYTES >> 20} MiB")
+    if not zipfile.is_zipfile(path):
+        raise InputFileError(f"{path} is not a readable .npz archive (not a zip file; .npy files are not accepted)")
     try:
+        with zipfile.ZipFile(path) as members:
+            for member in members.infolist():
+                _check_member(path, members, member)
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
+    except InputFileError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise InputFileError(f"{path} is not a readable .npz archive ({_first_line(error)})") from None
     count = sum(1 for name in arrays if re.fullmatch(r"W\d+", name))
     expected = {f"{letter}{index}" for index in range(count) for letter in "Wb"}
@@ -64,6 +77,21 @@ def _from_npz(path: Path) -> Layers:
     return [arrays[f"W{i}"] for i in range(count)], [arrays[f"b{i}"] for i in range(count)]
 
 
+def _check_member(path: Path, members: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Refuse an array whose header declares more than MAX_ARRAY_VALUES values, before it is allocated."""
+    with members.open(member) as stream:
+        try:
+            major, _ = np.lib.format.read_magic(stream)
+            read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            shape, _, _ = read_header(stream)  # the header only: nothing is allocated yet
+        except Exception as error:  # an untrusted header fails in many ways (ValueError, EOFError, TokenError, …)
+            raise InputFileError(f"{path}: {member.filename} is not a .npy array ({_first_line(error)})") from None
+    values = int(np.prod(shape, dtype=np.float64))
+    if values > MAX_ARRAY_VALUES:
+        raise InputFileError(f"{path}: {member.filename} declares shape {shape}, more than the limit of "
+                             f"{MAX_ARRAY_VALUES} values per array")
+
+
 def _natural_key(name: str) -> tuple:
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in name.split("."))
 
@@ -71,8 +99,12 @@ def _natural_key(name: str) -> tuple:
 def _from_state_dict(path: Path) -> Layers:
     import torch
 
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputFileError(f"{path} is larger than the limit of {MAX_FILE_BYTES >> 20} MiB")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about refused or old pickles: the one line below says it
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for a file that is not a safe state_dict
         reason = _first_line(error)
         raise InputFileError(f"{path} is not a torch state_dict loadable with weights_only=True ({reason})") from None
@@ -83,7 +115,7 @@ def _from_state_dict(path: Path) -> Layers:
         prefix, _, field = str(key).rpartition(".")
         if field not in ("weight", "bias"):
             raise InputFileError(f"{path}: unexpected key {key!r}; only Linear layers (.weight, .bias) are supported")
-        layers.setdefault(prefix, {})[field] = tensor.detach().to(torch.float64).numpy()
+        layers.setdefault(prefix, {})[field] = _plain_array(path, str(key), tensor)
     if not layers:
         raise InputFileError(f"{path}: the state_dict is empty")
     weights, biases = [], []
@@ -97,6 +129,22 @@ def _from_state_dict(path: Path) -> Layers:
         weights.append(parts["weight"])
         biases.append(parts.get("bias", np.zeros(parts["weight"].shape[0])))
     return weights, biases
+
+
+def _plain_array(path: Path, key: str, tensor: Any) -> np.ndarray:
+    """A dense, real, floating-point CPU tensor as float64; anything else is refused by name (sparse, meta,
+    quantized, complex, integer or bool tensors would be silently converted or fail inside torch)."""
+    import torch
+
+    if tensor.layout != torch.strided or tensor.is_quantized or tensor.device.type != "cpu" or tensor.is_nested:
+        raise InputFileError(f"{path}: {key} is a {tensor.layout} / {tensor.device.type} / "
+                             f"{'quantized' if tensor.is_quantized else tensor.dtype} tensor; only dense real "
+                             "floating-point tensors are read")
+    if not tensor.dtype.is_floating_point:
+        raise InputFileError(f"{path}: {key} has dtype {tensor.dtype}; only real floating-point tensors are read")
+    if tensor.numel() > MAX_ARRAY_VALUES:
+        raise InputFileError(f"{path}: {key} holds {tensor.numel()} values, more than the limit of {MAX_ARRAY_VALUES}")
+    return tensor.detach().to(torch.float64).numpy()
 
 
 def _first_line(error: BaseException) -> str:

@@ -37,7 +37,8 @@ def tidy(seed: int, quantity: str, value: Any, x: Any = None) -> pd.DataFrame:
 def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate tidy tables (an empty sequence gives an empty table with the tidy columns)."""
     if not frames:
-        return pd.DataFrame({name: pd.Series(dtype=float if name != "quantity" else object) for name in TIDY_COLUMNS})
+        kinds = {"seed": int, "quantity": object, "x": float, "value": float}
+        return pd.DataFrame({name: pd.Series(dtype=kinds[name]) for name in TIDY_COLUMNS})
     return pd.concat(frames, ignore_index=True)
 
 

@@ -18,6 +18,7 @@ reason and the run goes on.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -87,7 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)
-        return _run(args)
+        code = _run(args)
+        sys.stdout.flush()  # a full disk behind stdout shows here, not at the interpreter's exit
+        return code
     except FpcheckError as error:  # bad input or a refusing environment
         message = str(error)
         print(message if message.startswith("fpcheck") else f"fpcheck: error: {message}", file=sys.stderr)
@@ -98,7 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fpcheck: interrupted; finished claims are kept and reused by the next run", file=sys.stderr)
         return 130
-    except Exception as error:  # a bug of ours: say so in one line and keep the traceback
+    except Exception as error:
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            _silence_stdout()  # a full disk behind stdout is the environment refusing, not a bug
+            print(f"fpcheck: error: cannot write the output: {error.strerror}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        # a bug of ours: say so in one line and keep the traceback
         where = _write_traceback(args)
         print(f"fpcheck: internal error (a bug of fpcheck, not of your input): {type(error).__name__}: "
               f"{one_line(str(error))[:300]}; traceback written to {where}", file=sys.stderr)

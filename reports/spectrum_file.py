@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 
 from fpcheck.empirics.weights_file import load_network
-from fpcheck.errors import BadArgument, InputFileError
+from fpcheck.errors import BadArgument, LimitExceeded
 from fpcheck.theory import relu_spectrum
 
 FIT_RANGE = (128, 16384)
+MAX_KMAX = 1 << 20
+"""--kmax beyond this is refused (the exact coefficients cost kinks × kmax complex numbers)."""
 CONVENTION = "c_k = ∫_0^1 f(x) e^{-2πikx} dx (ordinary integer k, no normalisation); |c_-k| = |c_k|"
 
 
@@ -28,11 +30,10 @@ def summarise(path: str | Path, kmax: int = 32) -> dict[str, Any]:
     """The exact spectrum of the network in `path` against both bounds at k = 1 … kmax, JSON-able."""
     if isinstance(kmax, bool) or not isinstance(kmax, int | np.integer) or kmax < 1:
         raise BadArgument(f"kmax must be a positive integer, not {kmax!r}")
-    weights, biases, kind = load_network(path)
-    try:  # the checks of the theory on the layers (shapes, finite values, an output float64 can hold)
-        pieces = relu_spectrum.linear_pieces(weights, biases)
-    except ValueError as error:
-        raise InputFileError(f"{path}: {error}") from None
+    if kmax > MAX_KMAX:
+        raise LimitExceeded(f"--kmax {kmax} exceeds the limit {MAX_KMAX}")
+    weights, biases, kind = load_network(path)  # checked there, by the theory's own checks of the layers
+    pieces = relu_spectrum.linear_pieces(weights, biases)
     k = np.arange(1, int(kmax) + 1)
     amplitude = np.abs(relu_spectrum.exact_coefficients(weights, biases, k))
     exact_bound = relu_spectrum.decay_bound(weights, biases, k)

@@ -150,7 +150,7 @@ def _rows(prediction: Prediction | None, measurement: Measurement | None) -> dic
                                                                       (measurement, "measured")) if frame is not None]
     if not frames:
         return {column: [] for column in ROW_COLUMNS}
-    rows = pd.concat(frames, ignore_index=True)
+    rows = pd.concat(frames, ignore_index=True).astype({"seed": int})  # an empty side must not make seeds floats
     return {column: rows[column].tolist() for column in ROW_COLUMNS}
 
 

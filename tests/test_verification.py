@@ -237,3 +237,22 @@ def test_without_progress_the_training_bars_are_hidden_too(tmp_path, capsys):
     assert PROGRESS_VARIABLE not in os.environ  # restored after the run
     verify(["xu2019.fprinciple-1d"], config=config, out=tmp_path / "shown", progress=True)
     assert bar in capsys.readouterr().err
+
+
+def test_a_claim_without_prediction_rows_resumes_from_its_record(tmp_path, registered, monkeypatch):
+    """An empty prediction table must not turn the record's seeds into floats (the record would then read
+    back as corrupt and the run could not resume)."""
+    from toy_claims import measure_within
+
+    from fpcheck.reports.rules import Bound
+
+    claim = make_claim("toy.unpredicted")
+    registered(dataclasses.replace(claim, predict=None, measure=measure_within,
+                                   rules=(Bound("error_over_tolerance", 1.0),)))
+    verify(["toy.unpredicted"], out=tmp_path, progress=False)
+    record = json.loads((tmp_path / "claims" / "toy.unpredicted.json").read_text())
+    assert all(isinstance(seed, int) for seed in record["rows"]["seed"])
+    calls: list[str] = []
+    monkeypatch.setattr(fpcheck.reports.executor, "run_task", lambda task: calls.append(task.claim_id))
+    assert verify(["toy.unpredicted"], out=tmp_path, progress=False).loc[0, "verdict"] == "agree"
+    assert calls == []  # reused, not recomputed
