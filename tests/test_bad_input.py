@@ -220,3 +220,57 @@ def test_a_state_dict_of_unusual_tensors_is_one_line(first, tmp_path, capsys):
         torch.save(_state_dict(first(torch)), tmp_path / "net.pt")
     assert_one_line_exit_2(main(["spectrum", str(tmp_path / "net.pt")]), capsys.readouterr().err)
     assert not Path("/tmp/fpcheck-pwned-by-a-pickle").exists()
+
+
+def test_a_second_writer_of_a_run_directory_is_refused_and_changes_nothing(toy, capsys):
+    from fpcheck.reports.run_store import RunStore
+
+    before = snapshot(toy)
+    with RunStore(toy):  # another fpcheck process holds the directory's lock
+        code = main(["verify", "toy.hostile", "--out", str(toy), "--quiet", "--seeds", "2"])
+    err = capsys.readouterr().err
+    assert_one_line_exit_2(code, err)
+    assert "being written by another fpcheck process" in err and snapshot(toy) == before
+    assert main(["verify", "toy.hostile", "--out", str(toy), "--quiet"]) == 0  # the lock died with its holder
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_outputs_are_written_with_the_users_umask(registered, tmp_path, umask, mode):
+    import os
+
+    registered(make_claim("toy.shared"))
+    previous = os.umask(umask)
+    try:
+        verify(["toy.shared"], out=tmp_path / "run", progress=False)
+    finally:
+        os.umask(previous)
+    for name in ("report.md", "report.html", "verdicts.json", "results.csv", "claims/toy.shared.json"):
+        assert (tmp_path / "run" / name).stat().st_mode & 0o777 == mode, name
+
+
+def test_a_lost_scheduler_is_one_line_naming_the_resume_command(monkeypatch, tmp_path):
+    import distributed
+    from distributed.comm.core import CommClosedError
+
+    from fpcheck.errors import SchedulerError
+    from fpcheck.reports.executor import DaskExecutor
+    from fpcheck.reports.task import plan
+
+    class Client:
+        class scheduler:  # noqa: N801 - the attribute the executor reads
+            address = "tcp://127.0.0.1:8786"
+
+        def submit(self, *args, **kwargs):
+            return object()
+
+    def lost(futures):
+        raise CommClosedError("the scheduler went away")
+        yield  # a generator, like distributed.as_completed
+
+    monkeypatch.setattr(distributed, "as_completed", lost)
+    tasks = plan(make_claim("toy.remote"), "quick", threads=1)
+    with pytest.raises(SchedulerError) as caught:
+        list(DaskExecutor(Client(), tmp_path / "run").run(tasks))
+    message = str(caught.value)
+    assert "lost the Dask scheduler at tcp://127.0.0.1:8786 (CommClosedError)" in message
+    assert f"--out {tmp_path / 'run'}" in message and "\n" not in message
