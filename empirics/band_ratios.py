@@ -18,6 +18,12 @@ on a one-hidden-layer network f_θ(x) = Σ_j a_j σ(w_j x + b_j):
   stages located automatically: initial = step 0, intermediate = the first step with L ≤ L(0)/2,
   final = the last step. Gradient-flow time is T = steps × learning rate.
 
+The training loss is L, or for the controls the Sobolev loss L_W = ½ Δ/N Σ_m w_m |FFT(h)_m|² with the
+weights of `fpcheck.empirics.stage_grid.sobolev_loss_weights` (a Fourier multiplier W, so ∇L_W = Jᵀ W h
+and L_W = ½ ⟨h, W h⟩); the flow is then θ' = -∇L_W, and every band quantity stays that of L.
+Activations: tanh, ReLU and the logistic sigmoid of `fpcheck.empirics.mlp`, and σ = max(z, 0)^p for
+p = 2, 3 (`relu2`, `relu3`: the regularity claim's lower and higher regularities).
+
 Run functions (one per experiment of `stage_grid`): `initial_stage`, `halving_stage`, `final_stage`,
 `tail_decay`. θ_0 is drawn per seed from `torch.Generator().manual_seed(seed)`
 (`FlatShallowNetwork.initial_parameters`), the learning rate is step_fraction / λ_max(Gauss–Newton at θ_0).
@@ -33,9 +39,10 @@ import numpy as np
 import torch
 from torch.func import jvp
 
-from fpcheck.empirics.mlp import ACTIVATIONS as ACTIVATION_FUNCTIONS
+from fpcheck.empirics.mlp import ACTIVATIONS as NETWORK_ACTIVATIONS
 from fpcheck.empirics.stage_grid import (
     ACTIVATIONS,
+    TAIL_ACTIVATIONS,
     DensityGrid,
     FinalStage,
     FinalStageResult,
@@ -43,6 +50,7 @@ from fpcheck.empirics.stage_grid import (
     HalvingStageResult,
     InitialStage,
     InitialStageResult,
+    StageBounds,
     StageGrid,
     TailDecay,
     TailDecayResult,
@@ -59,10 +67,18 @@ from fpcheck.theory.stages import (
 DTYPE = torch.float64
 DIVERGENCE_FACTOR = 1e6
 """Gradient descent has diverged when the loss exceeds this multiple of L(0)."""
+ACTIVATION_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    **NETWORK_ACTIVATIONS,
+    "relu2": lambda z: torch.relu(z) ** 2,
+    "relu3": lambda z: torch.relu(z) ** 3,
+}
+"""σ by name: the ensemble's activations and max(z, 0)^p for p = 2, 3."""
 SLOPES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "tanh": lambda z, value: 1.0 - value**2,
     "relu": lambda z, value: (z > 0).to(z.dtype),
     "logistic": lambda z, value: value * (1.0 - value),
+    "relu2": lambda z, value: 2.0 * torch.relu(z),
+    "relu3": lambda z, value: 3.0 * torch.relu(z) ** 2,
 }
 """σ'(z) in closed form from z and σ(z) (the gradient-descent loop; checked against autograd in the tests)."""
 
@@ -139,17 +155,48 @@ def _check_theta(theta: torch.Tensor) -> None:
 
 
 class StageProblem:
-    """The weighted residual of one network against one target on one density grid (float64)."""
+    """The weighted residual of one network against one target on one density grid (float64), trained
+    on L (`loss_weights` None) or on the Sobolev loss with the given weights at the grid's frequencies."""
 
-    def __init__(self, grid: DensityGrid, network: FlatShallowNetwork, target: np.ndarray) -> None:
+    def __init__(self, grid: DensityGrid, network: FlatShallowNetwork, target: np.ndarray,
+                 loss_weights: np.ndarray | None = None) -> None:
         target = np.asarray(target, dtype=float)
         if target.shape != (grid.points,) or not np.all(np.isfinite(target)):
             raise ValueError(f"the target must be {grid.points} finite values on the grid, not shape {target.shape}")
+        if loss_weights is not None:
+            loss_weights = np.asarray(loss_weights, dtype=float)
+            finite = np.all(np.isfinite(loss_weights)) and not np.any(loss_weights <= 0)
+            if loss_weights.shape != (grid.points,) or not finite:
+                raise ValueError(f"the loss weights must be {grid.points} finite positive values, one per frequency")
+            if not np.array_equal(loss_weights, loss_weights[(-np.arange(grid.points)) % grid.points]):
+                raise ValueError("the loss weights must be even in ξ (w(-ξ) = w(ξ)), so that W h stays real")
         self.grid, self.network = grid, network
         self._x = torch.tensor(grid.x, dtype=DTYPE)
         self._sqrt_density = torch.tensor(grid.sqrt_density, dtype=DTYPE)
         self._target = torch.tensor(target, dtype=DTYPE)
         self._xi = np.abs(grid.frequencies)
+        self.loss_weights = loss_weights
+        self._weights = None if loss_weights is None else torch.tensor(loss_weights, dtype=DTYPE)
+
+    @property
+    def largest_weight(self) -> float:
+        """max w (1 for the MSE)."""
+        return 1.0 if self.loss_weights is None else float(self.loss_weights.max())
+
+    def weighted(self, h: torch.Tensor) -> torch.Tensor:
+        """W h: the residual with its spectrum multiplied by the loss weights (h itself for the MSE)."""
+        if self._weights is None:
+            return h
+        return torch.fft.ifft(torch.fft.fft(h) * self._weights).real
+
+    def training_loss_of_residual(self, h: torch.Tensor) -> torch.Tensor:
+        """L_train = ½ Δ ⟨h, W h⟩ = ½ Δ/N Σ_m w_m |FFT(h)_m|² (L for the MSE)."""
+        if self._weights is None:
+            return self.loss_of_residual(h)
+        return 0.5 * self.spacing * torch.sum(h * self.weighted(h))
+
+    def training_loss(self, theta: torch.Tensor) -> torch.Tensor:
+        return self.training_loss_of_residual(self.residual(theta))
 
     @property
     def spacing(self) -> float:
@@ -167,19 +214,20 @@ class StageProblem:
         return self.loss_of_residual(self.residual(theta))
 
     def loss_and_gradient(self, theta: torch.Tensor) -> tuple[torch.Tensor, float, torch.Tensor]:
-        """(h, L, ∇L) with the gradient in closed form, for the gradient-descent loop (no autograd graph).
+        """(h, L_train, ∇L_train) with the gradient in closed form, for the gradient-descent loop (no
+        autograd graph).
 
-        With r_n = Δ h_n √ρ(x_n) and z_nj = w_j x_n + b_j: ∂L/∂a_j = Σ_n r_n σ(z_nj),
-        ∂L/∂w_j = a_j Σ_n r_n x_n σ'(z_nj), ∂L/∂b_j = a_j Σ_n r_n σ'(z_nj).
+        With r_n = Δ (W h)_n √ρ(x_n) and z_nj = w_j x_n + b_j: ∂L/∂a_j = Σ_n r_n σ(z_nj),
+        ∂L/∂w_j = a_j Σ_n r_n x_n σ'(z_nj), ∂L/∂b_j = a_j Σ_n r_n σ'(z_nj) (W = identity for the MSE).
         """
         a, w, b = self.network.unpack(theta)
         z = self._x[:, None] * w[None, :] + b[None, :]
         values = ACTIVATION_FUNCTIONS[self.network.activation](z)
         h = (values @ a - self._target) * self._sqrt_density
-        weights = self.spacing * h * self._sqrt_density
+        weights = self.spacing * self.weighted(h) * self._sqrt_density
         slopes = SLOPES[self.network.activation](z, values) * weights[:, None]
         gradient = torch.cat([weights @ values, a * (self._x @ slopes), a * slopes.sum(dim=0)])
-        return h, float(self.loss_of_residual(h)), gradient
+        return h, float(self.training_loss_of_residual(h)), gradient
 
     def high_band_loss(self, theta: torch.Tensor, eta: float) -> torch.Tensor:
         """L⁺_η = ½ ‖P⁺_η h‖² = ½ Σ_{|ξ_m|>η} |ĥ(ξ_m)|² / (NΔ) (Plancherel on the grid), differentiable."""
@@ -195,23 +243,38 @@ class StageProblem:
         (grad,) = torch.autograd.grad(self.loss(point), point)
         return grad
 
-    def instantaneous_ratios(self, theta: torch.Tensor, etas: Sequence[float]) -> np.ndarray:
-        """|dL⁺_η/dt| / |dL/dt| = |∇L⁺_η · ∇L| / ‖∇L‖² for every η (gradient flow; exact, by autograd)."""
-        grad = self.gradient(theta)
-        denominator = float(grad @ grad)
-        if denominator == 0:
-            raise ValueError("∇L = 0: θ is a critical point, dL/dt = 0 and the ratio is undefined")
-        ratios = []
+    def training_gradient(self, theta: torch.Tensor) -> torch.Tensor:
+        """∇L_train by autograd (∇L for the MSE)."""
+        if self._weights is None:
+            return self.gradient(theta)
+        _check_theta(theta)
+        point = theta.detach().clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.training_loss(point), point)
+        return grad
+
+    def band_rates(self, theta: torch.Tensor, etas: Sequence[float]) -> tuple[np.ndarray, float]:
+        """(-dL⁺_η/dt for every η, -dL/dt) under the flow θ' = -∇L_train: ∇L⁺_η · ∇L_train and
+        ∇L · ∇L_train, every gradient by autograd (exact; positive when the loss falls)."""
+        flow = self.training_gradient(theta)
+        total = float(self.gradient(theta) @ flow)
+        high = []
         for eta in etas:
             point = theta.detach().clone().requires_grad_(True)
             (grad_high,) = torch.autograd.grad(self.high_band_loss(point, float(eta)), point)
-            ratios.append(abs(float(grad_high @ grad)) / denominator)
-        return np.array(ratios)
+            high.append(float(grad_high @ flow))
+        return np.array(high), total
+
+    def instantaneous_ratios(self, theta: torch.Tensor, etas: Sequence[float]) -> np.ndarray:
+        """|dL⁺_η/dt| / |dL/dt| for every η under θ' = -∇L_train (for the MSE |∇L⁺_η · ∇L| / ‖∇L‖²)."""
+        high, total = self.band_rates(theta, etas)
+        if total == 0:
+            raise ValueError("dL/dt = 0 at θ (a critical point of the flow): the ratio is undefined")
+        return np.abs(high) / abs(total)
 
     def velocity(self, theta: torch.Tensor, direction: torch.Tensor | None = None) -> torch.Tensor:
-        """∂_t h = √ρ ∇_θ f · θ' by a Jacobian-vector product, θ' = -∇L unless `direction` is given."""
+        """∂_t h = √ρ ∇_θ f · θ' by a Jacobian-vector product, θ' = -∇L_train unless `direction` is given."""
         _check_theta(theta)
-        tangent = -self.gradient(theta) if direction is None else direction.to(DTYPE)
+        tangent = -self.training_gradient(theta) if direction is None else direction.to(DTYPE)
         _, derivative = jvp(self.residual, (theta.detach(),), (tangent,))
         return derivative
 
@@ -219,16 +282,16 @@ class StageProblem:
         """√ρ ∂_{θ_k} f(x_n) as an array (parameters, grid points).
 
         Each parameter moves one neuron: ∂f/∂a_j = σ(z_j), ∂f/∂w_j = a_j x σ'(z_j), ∂f/∂b_j = a_j σ'(z_j)
-        with z_j = w_j x + b_j, and σ'(z) comes from autograd (σ acts elementwise, so the gradient of
-        Σ σ(z) is σ' at every entry). Exact and much faster than `torch.func.jacfwd` here.
+        with z_j = w_j x + b_j, and σ'(z) in closed form (`SLOPES`; the tests check the whole Jacobian
+        against `torch.func.jacfwd`). Exact and much faster than jacfwd here.
         """
         _check_theta(theta)
         a, w, b = self.network.unpack(theta.detach())
-        z = (self._x[:, None] * w[None, :] + b[None, :]).requires_grad_(True)
+        z = self._x[:, None] * w[None, :] + b[None, :]
         values = ACTIVATION_FUNCTIONS[self.network.activation](z)
-        (slopes,) = torch.autograd.grad(values.sum(), z)
+        slopes = SLOPES[self.network.activation](z, values)
         weight = self._sqrt_density[:, None]
-        blocks = [values.detach() * weight, a * self._x[:, None] * slopes * weight, a * slopes * weight]
+        blocks = [values * weight, a * self._x[:, None] * slopes * weight, a * slopes * weight]
         return torch.cat(blocks, dim=1).T.numpy()
 
     def sobolev_constant(self, theta: torch.Tensor, s: float) -> float:
@@ -241,12 +304,17 @@ class StageProblem:
         return 0.5 * high, 0.5 * low
 
     def gauss_newton_top_eigenvalue(self, theta: torch.Tensor) -> float:
-        """The largest eigenvalue of the Gauss–Newton matrix Δ Jᵀ J of L at θ (J = √ρ ∂_θ f on the grid).
+        """The largest eigenvalue of the Gauss–Newton matrix Δ Jᵀ W J of L_train at θ (J = √ρ ∂_θ f on the
+        grid; for the Sobolev loss Δ/N Re(Ĵ diag(w) Ĵᴴ) with Ĵ the FFT of J's rows, by Parseval).
 
         Gradient descent on the linearised model is stable for lr < 2 / this value.
         """
-        jacobian = self.weighted_jacobian(theta) * np.sqrt(self.spacing)
-        return float(np.linalg.eigvalsh(jacobian @ jacobian.T)[-1])
+        if self.loss_weights is None:
+            jacobian = self.weighted_jacobian(theta) * np.sqrt(self.spacing)
+            return float(np.linalg.eigvalsh(jacobian @ jacobian.T)[-1])
+        spectra = np.fft.fft(self.weighted_jacobian(theta), axis=1) * np.sqrt(self.loss_weights * self.spacing
+                                                                              / self.grid.points)
+        return float(np.linalg.eigvalsh((spectra @ spectra.conj().T).real)[-1])
 
     def velocity_tail_norms(self, theta: torch.Tensor, etas: Sequence[float]) -> np.ndarray:
         """‖P⁺_η ∂_t h‖ / ‖∂_t h‖ at θ for every η (the tail of the spectrum of ∂_t h, by JVP)."""
@@ -281,9 +349,10 @@ def locate_stages(loss: np.ndarray) -> Stages:
 class Trajectory:
     """A gradient-descent run with its band losses at every step.
 
-    `high`, `low`: L⁺_η, L⁻_η of shape (steps + 1, len(etas)). Up to the intermediate stage (or the
+    `loss`: the training loss at every step (L for the MSE; the stages are located on it). `high`, `low`:
+    L⁺_η, L⁻_η (of L, whatever the training loss) of shape (steps + 1, len(etas)). Up to the intermediate stage (or the
     whole run when L never halves): `sup_sobolev_constant` = max over the iterates of G_s and
-    `dissipation` = Σ_n lr ‖∇L_n‖² (gradient flow: ∫‖∇L‖² dt = L(0) - L(T)). Over the whole run:
+    `dissipation` = Σ_n lr ‖∇L_train,n‖² (gradient flow: ∫‖∇L‖² dt = L(0) - L(T)). Over the whole run:
     `path_sobolev_length` = Σ_n ‖h_{n+1} - h_n‖_{H^s} (the discrete ∫‖∂_t h‖_{H^s} dt of bound III).
     """
 
@@ -397,9 +466,11 @@ def gradient_descent_float64(
 # ------------------------------------------------------------------------------ the stage experiments
 
 def stage_problem(setup: StageGrid, activation: str, grid: DensityGrid | None = None) -> StageProblem:
-    """The setup's width-`width` network with `activation` against its target on its density grid."""
+    """The setup's width-`width` network with `activation` against its target on its density grid, with the
+    setup's training loss (a tail-decay setup has none: the MSE)."""
     grid = setup.grid if grid is None else grid
-    return StageProblem(grid, FlatShallowNetwork(setup.width, activation), setup.target(grid))
+    weights = setup.training_weights(grid) if isinstance(setup, StageBounds) else None
+    return StageProblem(grid, FlatShallowNetwork(setup.width, activation), setup.target(grid), weights)
 
 
 def initial_parameters(setup: StageGrid, network: FlatShallowNetwork, seed: int) -> torch.Tensor:
@@ -410,8 +481,9 @@ def initial_parameters(setup: StageGrid, network: FlatShallowNetwork, seed: int)
 
 def descend(setup: HalvingStage | FinalStage, problem: StageProblem, seed: int, steps: int,
             stop_at_halving: bool) -> Trajectory:
-    """Gradient descent from θ_0 of `seed` with lr = step_fraction / λ_max(Gauss–Newton at θ_0); G_s is
-    tracked up to the halving only when the run stops there (bound II needs it, the final stage does not)."""
+    """Gradient descent from θ_0 of `seed` with lr = step_fraction / λ_max(Gauss–Newton of L_train at θ_0);
+    G_s is tracked up to the halving only when the run stops there (bound II needs it, the final stage
+    does not)."""
     theta = initial_parameters(setup, problem.network, seed)
     learning_rate = setup.step_fraction / problem.gauss_newton_top_eigenvalue(theta)
     return gradient_descent_float64(problem, theta, learning_rate, steps, setup.etas,
@@ -420,56 +492,73 @@ def descend(setup: HalvingStage | FinalStage, problem: StageProblem, seed: int, 
 
 
 def initial_stage(setup: InitialStage, seeds: Sequence[int]) -> InitialStageResult:
-    """At θ_0 of every (activation, seed): the exact ratios |dL⁺_η/dt| / |dL/dt|, G_s, L and ‖∇L‖."""
+    """At θ_0 of every (activation, seed), under θ' = -∇L_train: the exact -dL⁺_η/dt and -dL/dt, L⁺_η/L,
+    G_s, L and ‖∇L_train‖."""
     shape = (len(ACTIVATIONS), len(seeds))
-    ratios = np.empty((*shape, len(setup.etas)))
-    g_s, loss, grad_norm = np.empty(shape), np.empty(shape), np.empty(shape)
+    high_rates, high_share = np.empty((*shape, len(setup.etas))), np.empty((*shape, len(setup.etas)))
+    loss_rate, g_s, loss, flow_norm = np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape)
     with single_threaded():
         for a, activation in enumerate(ACTIVATIONS):
             problem = stage_problem(setup, activation)
             s = setup.sobolev_exponent(activation)
             for m, seed in enumerate(seeds):
                 theta = initial_parameters(setup, problem.network, seed)
-                ratios[a, m] = problem.instantaneous_ratios(theta, setup.etas)
+                high_rates[a, m], loss_rate[a, m] = problem.band_rates(theta, setup.etas)
+                residual = problem.residual(theta).detach().numpy()
+                high, low = problem.band_losses(residual, setup.etas)
+                high_share[a, m] = high / (high + low)
                 g_s[a, m] = problem.sobolev_constant(theta, s)
                 loss[a, m] = float(problem.loss(theta))
-                grad_norm[a, m] = float(problem.gradient(theta).norm())
-    return InitialStageResult(seeds=tuple(seeds), activations=ACTIVATIONS, ratios=ratios, g_s=g_s, loss=loss,
-                              grad_norm=grad_norm)
+                flow_norm[a, m] = float(problem.training_gradient(theta).norm())
+    return InitialStageResult(seeds=tuple(seeds), activations=ACTIVATIONS, high_rates=high_rates,
+                              high_share=high_share, loss_rate=loss_rate, g_s=g_s, loss=loss, flow_norm=flow_norm)
 
 
 def halving_stage(setup: HalvingStage, seeds: Sequence[int]) -> HalvingStageResult:
-    """Gradient descent of every (activation, seed) up to the first step with L ≤ L(0)/2.
+    """Gradient descent of every (activation, seed) up to the first step with L_train ≤ L_train(0)/2.
 
-    Raises ValueError when a run that did not diverge never halves within `max_steps` (the claim is then
-    inconclusive: train longer); a diverged run keeps NaN and step -1."""
+    A diverged run, or one that did not halve within `max_steps`, keeps NaN and step -1 (the claim reads
+    the step as its fit criterion)."""
     shape = (len(ACTIVATIONS), len(seeds))
-    ratios = np.full((*shape, len(setup.etas)), np.nan)
-    sup_g_s, time, dissipation_ratio = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    change_share = np.full((*shape, len(setup.etas)), np.nan)
+    initial_share = np.full_like(change_share, np.nan)
+    sup_g_s, time, dissipation = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    initial_loss, initial_training_loss = np.full(shape, np.nan), np.full(shape, np.nan)
     step, diverged = np.full(shape, -1, dtype=int), np.zeros(shape, dtype=bool)
+    largest_weight = 1.0
     with single_threaded():
         for a, activation in enumerate(ACTIVATIONS):
             problem = stage_problem(setup, activation)
+            largest_weight = problem.largest_weight
             for m, seed in enumerate(seeds):
                 trajectory = descend(setup, problem, seed, setup.max_steps, stop_at_halving=True)
                 if trajectory.diverged:
                     diverged[a, m] = True
                     continue
+                initial_loss[a, m] = 0.5 * problem.spacing * float(np.sum(trajectory.initial_residual**2))
+                initial_training_loss[a, m] = trajectory.loss[0]
+                initial_share[a, m] = relative_tail_norms(trajectory.initial_residual, problem.spacing, setup.etas)
+                if trajectory.stages.intermediate is None:
+                    continue
                 time[a, m] = trajectory.halving_time
-                ratios[a, m] = change_tail_ratios(trajectory.initial_residual, trajectory.intermediate_residual,
-                                                  problem.spacing, setup.etas)
+                change_share[a, m] = change_tail_ratios(trajectory.initial_residual, trajectory.intermediate_residual,
+                                                        problem.spacing, setup.etas)
                 sup_g_s[a, m] = trajectory.sup_sobolev_constant
                 step[a, m] = trajectory.stages.intermediate
-                dissipation_ratio[a, m] = trajectory.dissipation / float(trajectory.loss[0])
-    return HalvingStageResult(seeds=tuple(seeds), activations=ACTIVATIONS, ratios=ratios, sup_g_s=sup_g_s, time=time,
-                              step=step, dissipation_ratio=dissipation_ratio, diverged=diverged)
+                dissipation[a, m] = trajectory.dissipation
+    return HalvingStageResult(seeds=tuple(seeds), activations=ACTIVATIONS, change_share=change_share,
+                              initial_share=initial_share, sup_g_s=sup_g_s, time=time, step=step,
+                              dissipation=dissipation, initial_loss=initial_loss,
+                              initial_training_loss=initial_training_loss, largest_weight=largest_weight,
+                              diverged=diverged)
 
 
 def final_stage(setup: FinalStage, seeds: Sequence[int]) -> FinalStageResult:
-    """Gradient descent of every (activation, seed) for `steps` steps, with L^±_η at every step."""
+    """Gradient descent of every (activation, seed) for `steps` steps, with L^±_η and L_train at every step."""
     shape = (len(ACTIVATIONS), len(seeds))
     high = np.full((*shape, setup.steps + 1, len(setup.etas)), np.nan)
     low = np.full_like(high, np.nan)
+    training_loss = np.full((*shape, setup.steps + 1), np.nan)
     final_step, halving_step = np.zeros(shape, dtype=int), np.full(shape, -1, dtype=int)
     learning_rate, path_length = np.empty(shape), np.empty(shape)
     diverged = np.zeros(shape, dtype=bool)
@@ -480,29 +569,30 @@ def final_stage(setup: FinalStage, seeds: Sequence[int]) -> FinalStageResult:
                 trajectory = descend(setup, problem, seed, setup.steps, stop_at_halving=False)
                 taken = trajectory.loss.size
                 high[a, m, :taken], low[a, m, :taken] = trajectory.high, trajectory.low
+                training_loss[a, m, :taken] = trajectory.loss
                 final_step[a, m] = trajectory.stages.final
                 if trajectory.stages.intermediate is not None:
                     halving_step[a, m] = trajectory.stages.intermediate
                 learning_rate[a, m] = trajectory.learning_rate
                 path_length[a, m] = trajectory.path_sobolev_length
                 diverged[a, m] = trajectory.diverged
-    return FinalStageResult(seeds=tuple(seeds), activations=ACTIVATIONS, high=high, low=low, final_step=final_step,
-                            halving_step=halving_step, learning_rate=learning_rate, path_sobolev_length=path_length,
-                            diverged=diverged)
+    return FinalStageResult(seeds=tuple(seeds), activations=ACTIVATIONS, high=high, low=low,
+                            training_loss=training_loss, final_step=final_step, halving_step=halving_step,
+                            learning_rate=learning_rate, path_sobolev_length=path_length, diverged=diverged)
 
 
 def tail_decay(setup: TailDecay, seeds: Sequence[int]) -> TailDecayResult:
     """At θ_0 of every (activation, seed): ‖P⁺_η ∂_t h‖ / ‖∂_t h‖ at every η the grid resolves, and max|w|."""
     grid = setup.grid
     etas = grid.resolved_etas()
-    shape = (len(ACTIVATIONS), len(seeds))
+    shape = (len(TAIL_ACTIVATIONS), len(seeds))
     tails, max_abs_weight = np.empty((*shape, etas.size)), np.empty(shape)
     with single_threaded():
-        for a, activation in enumerate(ACTIVATIONS):
+        for a, activation in enumerate(TAIL_ACTIVATIONS):
             problem = stage_problem(setup, activation, grid)
             for m, seed in enumerate(seeds):
                 theta = initial_parameters(setup, problem.network, seed)
                 tails[a, m] = problem.velocity_tail_norms(theta, etas)
                 max_abs_weight[a, m] = problem.network.max_abs_weight(theta)
-    return TailDecayResult(seeds=tuple(seeds), activations=ACTIVATIONS, etas=etas, tails=tails,
+    return TailDecayResult(seeds=tuple(seeds), activations=TAIL_ACTIVATIONS, etas=etas, tails=tails,
                            max_abs_weight=max_abs_weight)

@@ -88,16 +88,20 @@ def labelled_data(name: str) -> LabelledData:
     raise ValueError(f"the labelled data set must be one of {', '.join(LABELLED_DATA)}, not {name!r}")
 
 
-def parity_cube(bits: int) -> tuple[np.ndarray, np.ndarray]:
+def parity_cube(bits: int, degree: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """All 2^bits points of {-1, 1}^bits (rows, in binary counting order) and their parity Π_i x_i.
 
-    The parity is +1 when the number of -1 entries is even and -1 when it is odd (seed 001).
+    The parity is +1 when the number of -1 entries is even and -1 when it is odd (seed 001). With
+    `degree` d < bits the labels are the parity of the first d bits only, Π_{i≤d} x_i (d = 1: y = x_1).
     """
     if isinstance(bits, bool) or not isinstance(bits, int | np.integer) or not 1 <= bits <= 20:
         raise ValueError(f"the number of bits must be an integer in 1 … 20, not {bits!r}")
+    degree = bits if degree is None else degree
+    if isinstance(degree, bool) or not isinstance(degree, int | np.integer) or not 1 <= degree <= bits:
+        raise ValueError(f"the degree must be an integer in 1 … {bits}, not {degree!r}")
     codes = np.arange(2**bits)[:, None] >> np.arange(bits - 1, -1, -1)[None, :] & 1
     points = 1.0 - 2.0 * codes
-    return points, np.prod(points, axis=1)
+    return points, np.prod(points[:, :degree], axis=1)
 
 
 def training_half(size: int, seed: int) -> np.ndarray:

@@ -169,6 +169,23 @@ def gaussian_lowpass_dense(x: np.ndarray, values: np.ndarray, deltas: Sequence[f
     return result
 
 
+def lowpass_matrix(x: np.ndarray, delta: float) -> np.ndarray:
+    """G (n, n) float64 with v^low = G v: the row-normalised Gaussian kernel of one δ (module doc).
+
+    The dense matrix a training loss applies to a residual (`fpcheck.empirics.losses.HighPassPenalty`);
+    built like `gaussian_lowpass_dense` (float64, centred points)."""
+    x, _, deltas = _checked_inputs(x, np.zeros(np.asarray(x).shape[0]), [delta])
+    x = np.asarray(x, dtype=np.float64)
+    x = x - x.mean(axis=0)
+    norms = np.einsum("ij,ij->i", x, x)
+    kernel = squared_distances(x, x, norms, norms)
+    np.fill_diagonal(kernel, 0.0)
+    kernel *= -0.5 / deltas[0]
+    np.exp(kernel, out=kernel)
+    kernel /= kernel.sum(axis=1, keepdims=True)
+    return kernel
+
+
 @dataclass(frozen=True)
 class FilteredErrors:
     """e_low and e_high of a set of outputs, shape (len(deltas), *leading) (module doc).

@@ -7,13 +7,14 @@ quadrature of the torch network itself and the gradient by automatic differentia
 
 Convention: angular frequency, ĝ(k) = ∫ g(x) e^{-ikx} dx (docs/formulas.md §1), k ≠ 0.
 
-The network T(x) = Σ_j a_j σ(w_j x + b_j) (σ = tanh or the logistic sigmoid) tends to constants
-at ±∞, so T̂ is a principal value and the integral cannot be truncated honestly. The derivative
-trick handles the tail: T'(x) = Σ_j a_j w_j σ'(w_j x + b_j) decays like e^{-2|w_j x + b_j|} (tanh) or
-e^{-|w_j x + b_j|} (logistic), and for k ≠ 0, T̂(k) = FT[T'](k) / (ik) (the jump T(∞) - T(-∞) and
-the logistic mean only add terms at k = 0). T' is obtained by forward-mode autodiff of the network
-in x (torch.func.jvp), and FT[T'] by the trapezoidal rule on a uniform grid (`QuadratureGrid`),
-which for an integrand analytic in the strip |Im x| < d converges like e^{-(2π/h - |k|) d}.
+The network T(x) = Σ_j a_j σ(w_j x + b_j) (σ = tanh or the logistic sigmoid; for controls, the
+Gudermannian gd or erf(√π u/2)) tends to constants at ±∞, so T̂ is a principal value and the integral
+cannot be truncated honestly. The derivative trick handles the tail: T'(x) = Σ_j a_j w_j σ'(w_j x + b_j)
+decays like e^{-2|w_j x + b_j|} (tanh), e^{-|w_j x + b_j|} (logistic, gd) or faster (erf), and for
+k ≠ 0, T̂(k) = FT[T'](k) / (ik) (the jump T(∞) - T(-∞) and the logistic mean only add terms at k = 0).
+T' is obtained by forward-mode autodiff of the network in x (torch.func.jvp), and FT[T'] by the
+trapezoidal rule on a uniform grid (`QuadratureGrid`), which for an integrand analytic in the strip
+|Im x| < d converges like e^{-(2π/h - |k|) d}.
 """
 
 from __future__ import annotations
@@ -34,21 +35,29 @@ from fpcheck.empirics.seeding import numpy_rng
 ACTIVATIONS: Mapping[str, Callable[[torch.Tensor], torch.Tensor]] = {
     name: mlp.ACTIVATIONS[name] for name in ("tanh", "logistic")
 }  # the smooth activations whose transforms Xu 2018 derives
-# σ'(u) ≤ C e^{-ρ|u|}: ρ = 2 for tanh (sech²), 1 for the logistic sigmoid (s(1 - s)).
-_TAIL_RATE = {"tanh": 2.0, "logistic": 1.0}
-# σ' is analytic for |Im u| < π/2 (tanh: poles of sech² at ±iπ/2) or π (logistic: poles at ±iπ).
-_STRIP = {"tanh": math.pi / 2, "logistic": math.pi}
+CONTROL_ACTIVATIONS: Mapping[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "gudermannian": lambda u: 2 * torch.atan(torch.tanh(u / 2)),  # gd' = sech
+    "erf": lambda u: torch.erf(math.sqrt(math.pi) / 2 * u),  # σ' = e^{-πu²/4}, slope 1 at 0 like tanh
+}  # networks outside the closed form's hypothesis (`fpcheck.empirics.gradient_spectrum`, module doc)
+NETWORK_ACTIVATIONS = {**ACTIVATIONS, **CONTROL_ACTIVATIONS}
+# σ'(u) ≤ C e^{-ρ|u|}: ρ = 2 for tanh (sech²), 1 for the logistic sigmoid (s(1 - s)) and gd (sech); the
+# Gaussian e^{-πu²/4} of erf is below e^{-2|u|} beyond |u| = 8/π, far inside the grid's reach.
+_TAIL_RATE = {"tanh": 2.0, "logistic": 1.0, "gudermannian": 1.0, "erf": 2.0}
+# σ' is analytic for |Im u| < π/2 (tanh: poles of sech² at ±iπ/2; gd: poles of sech there) or π (logistic:
+# poles at ±iπ); erf's σ' is entire, and the strip of tanh is used for its step (more than accurate enough).
+_STRIP = {"tanh": math.pi / 2, "logistic": math.pi, "gudermannian": math.pi / 2, "erf": math.pi / 2}
 MAX_GRID_POINTS = 2_000_000
 PARAMETERS = ("a", "w", "b")
 
 
 class ShallowNetwork(torch.nn.Module):
-    """T(x) = Σ_j a_j σ(w_j x + b_j), float64, parameters `a`, `w`, `b` of shape (m,)."""
+    """T(x) = Σ_j a_j σ(w_j x + b_j), float64, parameters `a`, `w`, `b` of shape (m,); σ one of
+    `NETWORK_ACTIVATIONS` (tanh, logistic, or a control activation)."""
 
     def __init__(self, a: ArrayLike, w: ArrayLike, b: ArrayLike, activation: str = "tanh") -> None:
         super().__init__()
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
+        if activation not in NETWORK_ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; expected one of {', '.join(NETWORK_ACTIVATIONS)}")
         values = {name: np.asarray(value, dtype=np.float64) for name, value in (("a", a), ("w", w), ("b", b))}
         for name, value in values.items():
             if value.ndim != 1 or value.size == 0:
@@ -67,7 +76,7 @@ class ShallowNetwork(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """T(x) for x of shape (N,) -> (N,)."""
-        return (self.a * ACTIVATIONS[self.activation](x[:, None] * self.w + self.b)).sum(dim=-1)
+        return (self.a * NETWORK_ACTIVATIONS[self.activation](x[:, None] * self.w + self.b)).sum(dim=-1)
 
     def parameter_dict(self) -> dict[str, torch.Tensor]:
         return {name: getattr(self, name) for name in PARAMETERS}
@@ -284,7 +293,8 @@ def gaussian_target_gradient(
 
 def gradient_spectrum(setup: family.GradientSpectrum, seeds: Sequence[int]) -> family.GradientSpectrumResult:
     """Run a gradient-spectrum experiment: per activation and seed, draw the network and its frequencies
-    from the seed's stream "xu2018/<stream>/<activation>" and measure `gaussian_target_gradient` there."""
+    from the seed's stream "xu2018/<stream>/<activation>" and measure `gaussian_target_gradient` there, on
+    a network of that activation (or of the setup's control activation, `network`)."""
     kept: dict[str, list[list[np.ndarray]]] = {name: [] for name in ("a", "w", "b", "k", "gradient", "envelope",
                                                                     "floor")}
     for activation in family.ACTIVATIONS:
@@ -293,7 +303,8 @@ def gradient_spectrum(setup: family.GradientSpectrum, seeds: Sequence[int]) -> f
             rng = numpy_rng(seed, f"xu2018/{setup.stream}/{activation}")
             a, w, b = family.draw_network(setup, rng)
             k = setup.draw_frequencies(w, activation, rng)
-            measured = gaussian_target_gradient(a, w, b, activation, k, setup.target_width, setup.quadrature_digits)
+            measured = gaussian_target_gradient(a, w, b, setup.network_activation(activation), k, setup.target_width,
+                                                setup.quadrature_digits)
             for name, value in (("a", a), ("w", w), ("b", b), ("k", k)):
                 rows[name].append(value)
             for name in ("gradient", "envelope", "floor"):

@@ -19,12 +19,20 @@ the order of `PARAMETERS`):
   of both signs, |k| log-uniform on [k_min, k_max];
 - `GEOMETRIC_FREQUENCY_GRADIENTS` (`GeometricFrequencyGradients`): all neurons on ± a geometric grid
   from k_min to k_max.
+
+Controls (`network`): the torch networks measured are those of each row's own activation ("derived": the
+tanh rows measure a tanh network, the logistic rows a logistic one), or, with the same draws a, w, b and
+frequencies, a network of an activation outside the closed form's hypothesis in every row:
+"gudermannian" gd(u) = 2 arctan(tanh(u/2)), gd' = sech (the same poles ±iπ/2 as sech², hence the same
+rate π/2, but simple ones: its transform π sech(πk/2) is not the derived one), or "erf" erf(√π u/2)
+(slope 1 at 0 like tanh), whose derivative e^{-πu²/4} is entire: its transform 2e^{-k²/π} decays faster
+than any exponential (docs/formulas.md §1).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,6 +50,8 @@ MAX_RESULT_VALUES = 1 << 23
 """seeds × frequencies × neurons beyond which a setup is refused (the result keeps 18 float64 arrays of it)."""
 MIN_FIT_POINTS = 4
 """Fewer points in a neuron's fit window leave its rate undetermined (NaN, hence inconclusive)."""
+NETWORKS = ("derived", "gudermannian", "erf")
+"""What the torch networks are (module doc): each row's own activation, or a control activation in every row."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +66,7 @@ class GradientSpectrum(Setup):
     z_max: float = param(10.0, positive=True)
     target_width: float = param(1.0, positive=True)
     quadrature_digits: float = param(40.0, positive=True)
+    network: Literal["derived", "gudermannian", "erf"] = "derived"
 
     family = "gradient spectrum"
     stream: ClassVar[str] = ""
@@ -75,6 +86,10 @@ class GradientSpectrum(Setup):
     def frequency_count(self) -> int:
         """K, the number of frequencies per network (each kind of setup says)."""
         return 0
+
+    def network_activation(self, activation: str) -> str:
+        """The activation of the torch network measured in the rows of `activation` (module doc)."""
+        return activation if self.network == "derived" else self.network
 
     def k_max(self, w: np.ndarray, activation: str) -> float:
         """z_max max|w| / c: the largest |k|."""

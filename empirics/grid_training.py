@@ -71,9 +71,11 @@ def training_config(setup: SineFit, description: str) -> TrainingConfig:
 
 
 def training_loss(setup: SineFit) -> Loss:
-    """Mean squared error, or the Sobolev loss of order `sobolev_s` on the training grid."""
+    """Mean squared error, or the Sobolev loss of order `sobolev_s` on the training grid (its weights capped
+    above the highest peak with sobolev_cap = "highest-peak")."""
     if setup.loss == "sobolev":
-        return SobolevLoss(setup.train_grid.n, setup.sobolev_s)
+        cap = max(setup.frequencies) if setup.sobolev_cap == "highest-peak" else None
+        return SobolevLoss(setup.train_grid.n, setup.sobolev_s, cap)
     return MeanSquaredError()
 
 

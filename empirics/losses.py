@@ -18,6 +18,11 @@ softmax probabilities of a classifier).
   equals the MSE (Parseval); s > 0 weights high frequencies up, s < 0 down. In the kernel regime it
   multiplies the gradient-descent rate of frequency k by w_k. Note the convention: k counts cycles per
   period; with the angular frequency 2πk/P the weight would change by (2π/P)^{2s}.
+- `HighPassPenalty`: a base loss plus α (1/(N d)) ‖r_high‖², the high part of the residual
+  r = recorded(f) - y under a fixed smoothing matrix G (r_high = r - G r, e.g. the row-normalised
+  Gaussian of the filtering method, `fpcheck.empirics.filtering.lowpass_matrix`). On the mean squared
+  error it is (1/(N d)) (‖r‖² + α ‖r_high‖²): in the kernel regime it multiplies the gradient-descent
+  rate of the residual's high part by about 1 + α (the control of the filtering claims).
 """
 
 from __future__ import annotations
@@ -90,4 +95,35 @@ class SobolevLoss:
         return outputs
 
 
-Loss = MeanSquaredError | SoftmaxCrossEntropy | RitzEnergy | SobolevLoss
+class HighPassPenalty:
+    """`base` + α (1/(N d)) Σ ‖r - G r‖², r = base.recorded(outputs) - `target` (module doc).
+
+    `lowpass` is G (N, N), `target` the values the residual is taken against (N, d) (for a classifier the
+    one-hot labels, the residual being that of the softmax probabilities). α = 0 is the base loss."""
+
+    name = "high-pass penalty"
+
+    def __init__(self, base: MeanSquaredError | SoftmaxCrossEntropy, lowpass: torch.Tensor, target: torch.Tensor,
+                 alpha: float) -> None:
+        if lowpass.dim() != 2 or lowpass.shape[0] != lowpass.shape[1] or target.dim() != 2 \
+                or target.shape[0] != lowpass.shape[0]:
+            raise ValueError(f"the smoothing matrix must be (N, N) and the target (N, d), not {tuple(lowpass.shape)} "
+                             f"and {tuple(target.shape)}")
+        if not alpha >= 0:
+            raise ValueError(f"the weight α of the high part must be ≥ 0, not {alpha!r}")
+        self.base, self.alpha = base, float(alpha)
+        self.highpass = torch.eye(lowpass.shape[0], dtype=torch.float32) - lowpass.to(torch.float32)
+        self.target = target.to(torch.float32)
+
+    def __call__(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        residual = self.base.recorded(outputs) - self.target  # (S, N, d)
+        members, points, width = residual.shape
+        high = self.highpass @ residual.transpose(0, 1).reshape(points, members * width)  # one GEMM for all seeds
+        return self.base(outputs, targets) + self.alpha * torch.mean(high.reshape(points, members, width) ** 2,
+                                                                     dim=(0, 2))
+
+    def recorded(self, outputs: torch.Tensor) -> torch.Tensor:
+        return self.base.recorded(outputs)
+
+
+Loss = MeanSquaredError | SoftmaxCrossEntropy | RitzEnergy | SobolevLoss | HighPassPenalty

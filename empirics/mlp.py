@@ -13,6 +13,10 @@ Initialisation (documented; `init_scale` sets the size):
   small standard deviation such as 0.05, and enlarges it for the large-initialisation experiment);
 - "uniform": W and b entries ~ U(-a, a), a = init_scale / √fan_in, the default of torch.nn.Linear
   (the published notebooks of Rahaman et al. 2019 use it).
+
+`activation_step` s > 0 (ReLU only) adds a jump to the activation, σ(z) = max(z, 0) + s H(z) with
+H(z) = 1 for z > 0 and 0 otherwise: a discontinuous network (the control of the ReLU spectrum claims,
+whose Fourier coefficients then decay as k^-1); the jump has no gradient.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ class MLPSpec:
     activation: str
     init: str = "normal"
     init_scale: float = 1.0
+    activation_step: float = 0.0
 
     def __post_init__(self) -> None:
         if len(self.widths) < 2 or any(int(w) != w or w < 1 for w in self.widths):
@@ -65,6 +70,9 @@ class MLPSpec:
             raise ValueError(f"init must be one of {', '.join(INITS)}, not {self.init!r}")
         if not (self.init_scale > 0 and torch.isfinite(torch.tensor(self.init_scale))):
             raise ValueError(f"init_scale must be a finite positive number, not {self.init_scale!r}")
+        if self.activation_step and (self.activation != "relu" or not 0 < self.activation_step < float("inf")):
+            raise ValueError(f"activation_step must be a finite positive jump of a relu, not {self.activation_step!r} "
+                             f"with {self.activation!r}")
 
     @property
     def layers(self) -> list[tuple[int, int]]:
@@ -134,7 +142,20 @@ def ensemble_forward(spec: MLPSpec, params: EnsembleParameters, inputs: torch.Te
         hidden = torch.baddbmm(bias, hidden, weight)
         if index < last:
             hidden = activation(hidden)
+            if spec.activation_step:  # relu(z) > 0 exactly where z > 0
+                hidden = hidden + spec.activation_step * (hidden > 0).to(hidden.dtype)
     return hidden
+
+
+class StepReLU(torch.nn.Module):
+    """max(z, 0) + step H(z) (module doc)."""
+
+    def __init__(self, step: float) -> None:
+        super().__init__()
+        self.step = float(step)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.relu(z) + self.step * (z > 0).to(z.dtype)
 
 
 def to_modules(spec: MLPSpec, params: EnsembleParameters) -> list[torch.nn.Sequential]:
@@ -149,7 +170,7 @@ def to_modules(spec: MLPSpec, params: EnsembleParameters) -> list[torch.nn.Seque
                 linear.bias.copy_(params.biases[index][member, 0])
             layers.append(linear)
             if index < len(spec.layers) - 1:
-                layers.append(_MODULES[spec.activation]())
+                layers.append(StepReLU(spec.activation_step) if spec.activation_step else _MODULES[spec.activation]())
         modules.append(torch.nn.Sequential(*layers))
     return modules
 

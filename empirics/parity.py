@@ -25,7 +25,7 @@ from fpcheck.empirics.projection import nonuniform_dft, projections
 def parity_fit(setup: ParityFit, seeds: Sequence[int]) -> ParityFitResult:
     """Train one network per seed on its random half of the cube and transform along the diagonal (module doc)."""
     seeds = tuple(seeds)
-    points, labels = parity_cube(setup.bits)
+    points, labels = parity_cube(setup.bits, setup.target_degree)
     frequencies = setup.frequencies
     halves = np.stack([training_half(labels.size, seed) for seed in seeds])
     spec = MLPSpec((setup.bits, *setup.hidden, 1), setup.activation)

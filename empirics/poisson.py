@@ -24,17 +24,20 @@ The solvers.
 - DNN then Jacobi: the DNN trained for a chosen number of steps, its grid values the starting point
   of Jacobi.
 
-Wall time. Each solver's time to reach the max-error tolerance is measured in the same run, on one
-thread (`fpcheck.empirics.runtime.fixed_threads(1)`: torch and BLAS, restored afterwards), checking the
-error every `check_every` sweeps or every `eval_every` steps; the DNN's clock is read by the engine's
-snapshot hook at each of its checks (the grid values recorded there are those of the forward pass the
-step computes anyway, before its update) and starts at the check of step 0, the initial network, as
-Jacobi's starts at its initial values. A solver that never reaches the tolerance within its run is
-charged its whole run time, a lower bound (it ties last).
+Time. Each solver's time to reach the max-error tolerance is measured in the same run, on one thread
+(`fpcheck.empirics.runtime.fixed_threads(1)`: torch and BLAS, restored afterwards), checking the error
+every `check_every` sweeps or every `eval_every` steps; the DNN's clock is read by the engine's snapshot
+hook at each of its checks (the grid values recorded there are those of the forward pass the step
+computes anyway, before its update) and starts at the check of step 0, the initial network, as Jacobi's
+starts at its initial values. The clock is the CPU time of the calling thread (`time.thread_time`), which
+every solver's work runs on: on an idle machine it equals the wall time, and on a shared one it does not
+count the time other processes hold the core (the wall time does, by as much as the load). A solver that
+never reaches the tolerance within its run is charged its whole run time, a lower bound (it ties last).
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,10 +82,15 @@ class PoissonProblem:
     def points(self) -> np.ndarray:
         return np.arange(1, self.interior_points + 1) * self.spacing
 
-    @property
+    @functools.cached_property
     def solution(self) -> np.ndarray:
+        """u at the grid points (computed once: every check of every solver compares with it)."""
         x = self.points
         return sum(a * np.sin(np.pi * k * x) for k, a in zip(self.modes, self.amplitudes, strict=True))
+
+    @functools.cached_property
+    def _solution_energy(self) -> float:
+        return _energy(self.solution)
 
     @property
     def rhs(self) -> np.ndarray:
@@ -101,6 +109,15 @@ class PoissonProblem:
 
     def max_error(self, values: np.ndarray) -> float:
         return float(np.max(np.abs(np.asarray(values) - self.solution)))
+
+    def energy_error(self, values: np.ndarray) -> float:
+        """‖v - u‖_A / ‖u‖_A (module doc)."""
+        return float(np.sqrt(_energy(np.asarray(values, dtype=np.float64) - self.solution) / self._solution_energy))
+
+
+def _energy(e: np.ndarray) -> float:
+    """‖e‖²_A = Σ_{i=0}^{N} (e_{i+1} - e_i)² with e_0 = e_{N+1} = 0."""
+    return float(np.sum(np.diff(np.pad(e, 1)) ** 2))
 
 
 class Jacobi:
@@ -144,24 +161,32 @@ def run_jacobi(
     if check_every < 1 or max_sweeps < check_every:
         raise ValueError(f"need 1 ≤ check_every ≤ max_sweeps, not {check_every}, {max_sweeps}")
     solver = Jacobi(problem, start)
-    rows = [(0, 0.0, problem.max_error(solver.values), problem.peak_errors(solver.values))]
-    began = time.perf_counter()
+    rows = [_row(problem, 0, 0.0, solver.values)]
+    began = time.thread_time()
     sweeps = 0
     while rows[-1][2] > tolerance and sweeps < max_sweeps:
         solver.sweep(check_every)
         sweeps += check_every
-        elapsed = time.perf_counter() - began
-        rows.append((sweeps, elapsed, problem.max_error(solver.values), problem.peak_errors(solver.values)))
+        elapsed = time.thread_time() - began
+        rows.append(_row(problem, sweeps, elapsed, solver.values))
     return _history(rows, seeds)
 
 
-def _history(rows: Sequence[tuple[int, float, float, np.ndarray]], seeds: tuple[int, ...] = ()) -> History:
+Row = tuple[int, float, float, np.ndarray, float]
+
+
+def _row(problem: PoissonProblem, iterations: int, seconds: float, values: np.ndarray) -> Row:
+    return (iterations, seconds, problem.max_error(values), problem.peak_errors(values), problem.energy_error(values))
+
+
+def _history(rows: Sequence[Row], seeds: tuple[int, ...] = ()) -> History:
     return History(
         seeds=seeds,
         iterations=np.array([row[0] for row in rows]),
         seconds=np.array([row[1] for row in rows]),
         max_error=np.array([row[2] for row in rows]),
         peak_errors=np.stack([row[3] for row in rows]),
+        energy_error=np.array([row[4] for row in rows]),
     )
 
 
@@ -206,7 +231,7 @@ def train_ritz(
     def read_clock(step: int, params: EnsembleParameters) -> None:
         # the clock starts at the check of step 0 (the initial network): set-up costs before it (the first
         # optimiser of a process imports torch._dynamo, ~2 s) are not the solver's
-        now = time.perf_counter()
+        now = time.thread_time()
         if step == 0:
             began[0] = now
         clock[step] = now - began[0]
@@ -215,7 +240,7 @@ def train_ritz(
                          readout=boundary_readout)
     grid = run.outputs["train"][:, 0, :, 0]  # (checks, N), float64 copies of the float32 values
     reached = [index for index, step in enumerate(checks) if step in clock]
-    rows = [(checks[i], clock[checks[i]], problem.max_error(grid[i]), problem.peak_errors(grid[i])) for i in reached]
+    rows = [_row(problem, checks[i], clock[checks[i]], grid[i]) for i in reached]
     diverged = seed in run.diverged
     switch = checks.index(switch_step)
     if diverged or switch not in reached:
@@ -226,7 +251,7 @@ def train_ritz(
 
 def _empty(problem: PoissonProblem, seed: int) -> History:
     return History(seeds=(seed,), iterations=np.zeros(0, dtype=np.int64), seconds=np.zeros(0),
-                   max_error=np.zeros(0), peak_errors=np.zeros((0, len(problem.modes))))
+                   max_error=np.zeros(0), peak_errors=np.zeros((0, len(problem.modes))), energy_error=np.zeros(0))
 
 
 def problem_of(setup: PoissonRace) -> PoissonProblem:

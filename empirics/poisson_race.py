@@ -19,10 +19,13 @@ The solvers (each timed on one thread, `fpcheck.empirics.poisson`).
 - DNN then Jacobi: Jacobi from the DNN's grid values at step `switch_step`.
 
 A peak converges at the first check after which its relative error stays below `peak_threshold` to the
-end (`fpcheck.empirics.snapshots.settled_below`; the convention of docs/formulas.md §4). A solver that never
-reaches the tolerance is charged its whole run time, a lower bound (it ties last). A seed whose network
-diverges (the engine's one rule: its energy NaN/inf or beyond `diverge_factor` × its initial magnitude) has
-no DNN or hybrid history; the measurement names it.
+end (`fpcheck.empirics.snapshots.settled_below`; the convention of docs/formulas.md §4); the order of the
+peaks is Spearman's ρ of mode against convergence check. Time is the CPU time of the one thread every
+solver runs on (`fpcheck.empirics.poisson`); the hybrid is compared with each solver alone by the ratio
+of their times (≤ 1: the hybrid is faster). A solver that never reaches the tolerance is charged its whole
+run time, a lower bound (it ties last). The DNN's fit is its final error in the energy norm, ‖v - u‖_A /
+‖u‖_A. A seed whose network diverges (the engine's one rule: its energy NaN/inf or beyond
+`diverge_factor` × its initial magnitude) has no DNN or hybrid history; the measurement names it.
 """
 
 from __future__ import annotations
@@ -85,14 +88,15 @@ class PoissonRace(Setup):
 
 @dataclass(frozen=True, kw_only=True)
 class History(Result):
-    """A solver's record at its checks: iterations (sweeps or steps), seconds since its start, max error,
-    and peak errors (checks × peaks). `seeds` holds the seed whose network it follows (none for Jacobi
-    from zero)."""
+    """A solver's record at its checks: iterations (sweeps or steps), CPU seconds since its start, max
+    error, peak errors (checks × peaks) and error in the energy norm. `seeds` holds the seed whose network
+    it follows (none for Jacobi from zero)."""
 
     iterations: np.ndarray
     seconds: np.ndarray
     max_error: np.ndarray
     peak_errors: np.ndarray
+    energy_error: np.ndarray
 
     def reaches(self, tolerance: float) -> bool:
         return bool(np.any(self.max_error <= tolerance))
@@ -123,27 +127,19 @@ POISSON_RACE = Experiment("poisson-race", PoissonRace, PoissonRaceResult, "fpche
                           "weighted Jacobi, a DNN on the Ritz energy and DNN-then-Jacobi on -u'' = g")
 
 
-def _lead(indices: np.ndarray, first: int) -> int:
-    """Checks between peak `first` settling and the earliest of the other peaks."""
-    others = np.delete(indices, first)
-    return int(others.min() - indices[first])
-
-
-@produces("jacobi_highest_first_lead", "jacobi_convergence_sweep", "jacobi_seconds", "jacobi_reached",
-          "dnn_lowest_first_lead", "dnn_convergence_step", "dnn_seconds", "dnn_reached", "hybrid_seconds",
-          "hybrid_reached")
+@produces("jacobi_convergence_sweep", "jacobi_seconds", "jacobi_reached", "dnn_convergence_step", "dnn_seconds",
+          "dnn_reached", "dnn_energy_error", "hybrid_seconds", "hybrid_reached", "hybrid_over_jacobi_time",
+          "hybrid_over_dnn_time")
 def measure_race(setup: PoissonRace, result: PoissonRaceResult) -> Measurement:
-    """Which peak each solver settles first, and each solver's wall time to the max-error tolerance."""
+    """When each solver settles each peak, each solver's time to the max-error tolerance, and the hybrid's
+    time over each solver's alone."""
     tolerance, threshold, jacobi = setup.tolerance, setup.peak_threshold, result.jacobi
     modes = np.array(setup.modes)
-    highest, lowest = int(np.argmax(modes)), int(np.argmin(modes))
-    jacobi_settled = settled_below(jacobi.peak_errors, threshold)
-    jacobi_sweeps = step_at(jacobi.iterations, jacobi_settled)
+    jacobi_sweeps = step_at(jacobi.iterations, settled_below(jacobi.peak_errors, threshold))
     check = setup.check_every
     predicted = np.ceil(jacobi_sweeps_to_reduce(modes, setup.interior_points, threshold) / check) * check
     jacobi_seconds = jacobi.seconds_to(tolerance)
     frames = [
-        tidy(ALL_SEEDS, "jacobi_highest_first_lead", _lead(jacobi_settled, highest)),
         tidy(ALL_SEEDS, "jacobi_convergence_sweep", jacobi_sweeps, x=modes),
         tidy(ALL_SEEDS, "jacobi_seconds", jacobi_seconds),
         tidy(ALL_SEEDS, "jacobi_reached", float(jacobi.reaches(tolerance))),
@@ -151,20 +147,22 @@ def measure_race(setup: PoissonRace, result: PoissonRaceResult) -> Measurement:
     lines = []
     for member, (dnn, hybrid) in enumerate(zip(result.dnn, result.hybrid, strict=True)):
         seed = dnn.seeds[0]
-        settled = settled_below(dnn.peak_errors, threshold)
-        hybrid_seconds = result.hybrid_seconds_to(member, tolerance)
+        hybrid_seconds, dnn_seconds = result.hybrid_seconds_to(member, tolerance), dnn.seconds_to(tolerance)
         frames += [
-            tidy(seed, "dnn_lowest_first_lead", _lead(settled, lowest)),
-            tidy(seed, "dnn_convergence_step", step_at(dnn.iterations, settled), x=modes),
-            tidy(seed, "dnn_seconds", dnn.seconds_to(tolerance)),
+            tidy(seed, "dnn_convergence_step", step_at(dnn.iterations, settled_below(dnn.peak_errors, threshold)),
+                 x=modes),
+            tidy(seed, "dnn_seconds", dnn_seconds),
             tidy(seed, "dnn_reached", float(dnn.reaches(tolerance))),
+            tidy(seed, "dnn_energy_error", float(dnn.energy_error[-1])),
             tidy(seed, "hybrid_seconds", hybrid_seconds),
             tidy(seed, "hybrid_reached", float(hybrid.reaches(tolerance))),
+            tidy(seed, "hybrid_over_jacobi_time", hybrid_seconds / jacobi_seconds),
+            tidy(seed, "hybrid_over_dnn_time", hybrid_seconds / dnn_seconds),
         ]
         lines.append(
-            f"seed {seed}: DNN {dnn.seconds_to(tolerance):.2f} s{'' if dnn.reaches(tolerance) else ' (never)'}, "
-            f"hybrid {hybrid_seconds:.2f} s ({result.switch_seconds[member]:.2f} s DNN + "
-            f"{hybrid.iterations[-1]} sweeps)"
+            f"seed {seed}: DNN {dnn_seconds:.3g} s{'' if dnn.reaches(tolerance) else ' (never)'} (final energy-norm "
+            f"error {dnn.energy_error[-1]:.3g}), hybrid {hybrid_seconds:.3g} s ({result.switch_seconds[member]:.3g} s "
+            f"DNN + {hybrid.iterations[-1]} sweeps)"
         )
     summary = (
         f"time to max error ≤ {tolerance:g}: Jacobi {jacobi_seconds:.2f} s ({jacobi.iterations[-1]} sweeps"
@@ -180,12 +178,14 @@ def measure_race(setup: PoissonRace, result: PoissonRaceResult) -> Measurement:
         f"{setup.check_every} sweeps); a {setup.activation} MLP {list(setup.hidden)} with v = x(1-x)N(x), "
         f"full-batch Adam (lr {setup.lr:g}, float32) on the discrete Ritz energy (1/2h)Σ(v_{{i+1}}-v_i)² - "
         f"hΣ g_i v_i, checked every {setup.eval_every} steps; DNN then Jacobi from the DNN's values at step "
-        f"{setup.switch_step}. All on one thread; a solver that never reaches the tolerance is charged its whole "
-        "run (a lower bound).",
+        f"{setup.switch_step}. All on one thread, timed by its CPU time (time.thread_time: the wall time on an idle "
+        "machine, without the time other processes hold the core on a shared one); a solver that never reaches the "
+        "tolerance is charged its whole run (a lower bound). `hybrid_over_*_time` is the hybrid's time over that "
+        "solver's alone.",
         f"Peak convergence (the convention of docs/formulas.md §4): the first check after which the peak's relative "
-        f"error |c_k(v - u)|/|a_k| stays below {threshold:g}; `*_first_lead` counts checks between the predicted "
-        "first peak and the earliest other one (≥ 1: strictly first). Jacobi's peaks settled after "
+        f"error |c_k(v - u)|/|a_k| stays below {threshold:g}. Jacobi's peaks settled after "
         f"{jacobi_sweeps.tolist()} sweeps; the per-mode factor predicts {predicted.astype(int).tolist()} (rounded "
-        f"up to the check interval): {'the same' if np.array_equal(jacobi_sweeps, predicted) else 'they differ'}.",
+        f"up to the check interval): {'the same' if np.array_equal(jacobi_sweeps, predicted) else 'they differ'}. "
+        "The DNN's fit: its final error in the energy norm ‖v - u‖_A/‖u‖_A, ‖e‖²_A = Σ (e_{i+1} - e_i)².",
     )
     return Measurement(concat(frames), summary, diverged_seeds=result.diverged, notes=notes)

@@ -10,7 +10,8 @@ share the batch. Training is full-batch Adam on
 `points` equispaced inputs of [0, 1] (endpoints included) with the mean squared error, float32
 (`fpcheck.empirics.ensemble.train_ensemble`). Exported layers use the torch `nn.Linear` layout: W_l of
 shape (out, in), b_l of shape (out,), float64 numpy arrays, the format `fpcheck.theory.relu_spectrum`
-reads.
+reads. `step` s > 0 makes every hidden activation max(z, 0) + s H(z) (`fpcheck.empirics.mlp`), in training
+and in the float64 evaluation alike.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import torch
 
 from fpcheck.empirics.ensemble import TrainingConfig, train_ensemble
-from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec
+from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec, StepReLU
 from fpcheck.empirics.seeding import torch_generator
 from fpcheck.empirics.spectrum_networks import (
     KINDS,
@@ -32,18 +33,18 @@ from fpcheck.empirics.spectrum_networks import (
     RegionCount,
     RegionNetworksResult,
     ReluNetworks,
-    ReluTraining,
     SpectrumNetworks,
     SpectrumNetworksResult,
 )
 from fpcheck.empirics.targets import SumOfSines
+from fpcheck.theory.relu_spectrum import sawtooth_network
 
 
-def relu_spec(depth: int, width: int) -> MLPSpec:
-    """`depth` hidden ReLU layers of `width` neurons, one input, one output."""
+def relu_spec(depth: int, width: int, step: float = 0.0) -> MLPSpec:
+    """`depth` hidden ReLU layers of `width` neurons (activation step `step`), one input, one output."""
     if depth < 1 or width < 1:
         raise ValueError(f"depth and width must be positive, not {depth} and {width}")
-    return MLPSpec((1, *([width] * depth), 1), "relu", init="uniform")
+    return MLPSpec((1, *([width] * depth), 1), "relu", init="uniform", activation_step=step)
 
 
 def init_networks(spec: MLPSpec, streams: Sequence[tuple[int, str]]) -> EnsembleParameters:
@@ -102,8 +103,20 @@ def layers_of(params: EnsembleParameters, member: int) -> Layers:
     return weights, biases
 
 
-def torch_network(weights: list[np.ndarray], biases: list[np.ndarray]) -> torch.nn.Sequential:
-    """The same network as a float64 torch.nn.Sequential (Linear, ReLU, ..., Linear)."""
+def stacked_parameters(networks: Sequence[Layers]) -> EnsembleParameters:
+    """float32 ensemble parameters of networks given as (weights, biases) in the nn.Linear layout."""
+    count = len(networks[0][0])
+    return EnsembleParameters(
+        [torch.stack([torch.as_tensor(net[0][index].T, dtype=torch.float32) for net in networks]).contiguous()
+         for index in range(count)],
+        [torch.stack([torch.as_tensor(net[1][index][None, :], dtype=torch.float32) for net in networks])
+         for index in range(count)],
+    )
+
+
+def torch_network(weights: list[np.ndarray], biases: list[np.ndarray], step: float = 0.0) -> torch.nn.Sequential:
+    """The same network as a float64 torch.nn.Sequential (Linear, ReLU, ..., Linear; max(z, 0) + step H(z)
+    when `step` > 0)."""
     modules: list[torch.nn.Module] = []
     for index, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
         linear = torch.nn.Linear(weight.shape[1], weight.shape[0], dtype=torch.float64)
@@ -112,16 +125,30 @@ def torch_network(weights: list[np.ndarray], biases: list[np.ndarray]) -> torch.
             linear.bias.copy_(torch.as_tensor(bias, dtype=torch.float64))
         modules.append(linear)
         if index < len(weights) - 1:
-            modules.append(torch.nn.ReLU())
+            modules.append(StepReLU(step) if step else torch.nn.ReLU())
     return torch.nn.Sequential(*modules)
 
 
-def evaluate(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray) -> np.ndarray:
-    """The network at points x (float64, through torch), shape of x."""
-    network = torch_network(weights, biases)
+EVALUATION_CHUNK = 1 << 13
+"""Points per float64 forward pass in `evaluate` (activations of a few MB stay in cache)."""
+
+
+def evaluate(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray, step: float = 0.0) -> np.ndarray:
+    """The network at points x (float64, through torch: the Linear layers' addmm and the activation of
+    `torch_network`, in chunks of EVALUATION_CHUNK points), shape of x."""
+    ws = [torch.as_tensor(np.ascontiguousarray(np.asarray(w, dtype=np.float64).T)) for w in weights]
+    bs = [torch.as_tensor(np.asarray(b, dtype=np.float64)) for b in biases]
+    points = torch.as_tensor(np.asarray(x, dtype=np.float64).reshape(-1, 1))
+    values = torch.empty(points.shape[0], dtype=torch.float64)
     with torch.no_grad():
-        values = network(torch.as_tensor(np.asarray(x, dtype=np.float64).reshape(-1, 1)))
-    return values[:, 0].numpy().reshape(np.shape(x))
+        for start in range(0, points.shape[0], EVALUATION_CHUNK):
+            hidden = points[start : start + EVALUATION_CHUNK]
+            for index, (weight, bias) in enumerate(zip(ws, bs, strict=True)):
+                hidden = torch.addmm(bias, hidden, weight)
+                if index < len(ws) - 1:
+                    hidden = torch.relu(hidden) + step * (hidden > 0).to(hidden.dtype) if step else hidden.relu_()
+            values[start : start + EVALUATION_CHUNK] = hidden[:, 0]
+    return values.numpy().reshape(np.shape(x))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -148,27 +175,25 @@ def stacked(layers: Sequence[Layers], seeds: Sequence[int]) -> ReluNetworks:
                         biases=tuple(stack([net[1][index] for net in layers]) for index in range(count)))
 
 
-def _target(setup: ReluTraining) -> SumOfSines:
-    count = len(setup.target_frequencies)
-    return SumOfSines(setup.target_frequencies, setup.target_amplitudes, (0.0,) * count, 1.0)
-
-
-def sampled(layers: Layers, points: int) -> np.ndarray:
+def sampled(layers: Layers, points: int, step: float = 0.0) -> np.ndarray:
     """The float64 torch network at j/points, j < points."""
-    return evaluate(*layers, np.arange(points) / points)
+    return evaluate(*layers, np.arange(points) / points, step)
 
 
 def _spectrum_fields(setup: SpectrumNetworks, seeds: Sequence[int]) -> tuple[dict, list[dict[str, Layers]]]:
-    spec = relu_spec(setup.depth, setup.width)
+    step = setup.activation_step
+    spec = relu_spec(setup.depth, setup.width, step)
     initial = init_networks(spec, [(seed, SPECTRUM_STREAM) for seed in seeds])
-    fit = fit_sines(spec, initial, _target(setup), setup.train_points, setup.train_steps, setup.lr)
+    fit = fit_sines(spec, initial, setup.target, setup.train_points, setup.train_steps, setup.lr)
     networks = [{"random": fit.initial[member], "trained": fit.trained[member]} for member in range(len(seeds))]
     fields = {
         "seeds": tuple(seeds),
         "random": stacked(fit.initial, seeds),
         "trained": stacked(fit.trained, seeds),
-        "values": np.stack([[sampled(nets[kind], setup.fft_points) for kind in KINDS] for nets in networks]),
-        "value_at_1": np.array([[evaluate(*nets[kind], np.array([1.0]))[0] for kind in KINDS] for nets in networks]),
+        "values": np.stack([[sampled(nets[kind], setup.fft_points, step) for kind in KINDS] for nets in networks]),
+        "value_at_1": np.array([[evaluate(*nets[kind], np.array([1.0]), step)[0] for kind in KINDS]
+                                for nets in networks]),
+        "final_loss": np.asarray(fit.final_loss, dtype=np.float64),
         "diverged": tuple(seeds[member] for member in fit.diverged),
     }
     return fields, networks
@@ -183,20 +208,24 @@ def spectrum_networks(setup: SpectrumNetworks, seeds: Sequence[int]) -> Spectrum
 def decay_spectrum(setup: DecaySpectrum, seeds: Sequence[int]) -> DecaySpectrumResult:
     """The spectrum networks, also sampled at every size of `aliasing_points`."""
     fields, networks = _spectrum_fields(setup, seeds)
-    aliasing = tuple(np.stack([[sampled(nets[kind], size) for kind in KINDS] for nets in networks])
-                     for size in setup.aliasing_points)
+    aliasing = tuple(np.stack([[sampled(nets[kind], size, setup.activation_step) for kind in KINDS]
+                               for nets in networks]) for size in setup.aliasing_points)
     return DecaySpectrumResult(**fields, aliasing_values=aliasing)
 
 
 def region_networks(setup: RegionCount, seeds: Sequence[int]) -> RegionNetworksResult:
-    """Per depth, `networks_per_depth` networks per seed, initialised and trained (one ensemble per depth)."""
-    count, target = setup.networks_per_depth, _target(setup)
+    """Per depth, `networks_per_depth` networks per seed, initialised (at random, or every one as the
+    sawtooth construction) and trained (one ensemble per depth)."""
+    count, target = setup.networks_per_depth, setup.target
     initial, trained, diverged = [], [], set()
     for depth, width in setup.widths:
         spec = relu_spec(depth, width)
         owners = [seed for seed in seeds for _ in range(count)]
-        streams = [(seed, region_stream(depth, r)) for seed in seeds for r in range(count)]
-        fit = fit_sines(spec, init_networks(spec, streams), target, setup.train_points, setup.train_steps, setup.lr)
+        if setup.construction == "sawtooth":
+            start = stacked_parameters([sawtooth_network(depth, width)] * len(owners))
+        else:
+            start = init_networks(spec, [(seed, region_stream(depth, r)) for seed in seeds for r in range(count)])
+        fit = fit_sines(spec, start, target, setup.train_points, setup.train_steps, setup.lr)
         diverged.update(owners[member] for member in fit.diverged)
         initial.append(stacked(fit.initial, seeds))
         trained.append(stacked(fit.trained, seeds))

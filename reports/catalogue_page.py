@@ -59,6 +59,8 @@ def claim_section(claim: Claim) -> str:
         f"{claim.setups['quick'].seeds} seeds, paper: {claim.setups['paper'].seeds} seeds",
         "- **Controls.**",
         controls,
+        *([f"- **Undiscriminating (a recorded finding).** {_cell(claim.undiscriminating)}"]
+          if claim.undiscriminating else []),
     ]
     return "\n".join(lines)
 

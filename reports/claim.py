@@ -12,7 +12,10 @@ into a verdict.
 `controls` are named changes of the setup, each with the verdict it is expected to get: settings in
 which the prediction should fail (for an `expected: diverge` claim, hold), run by the same experiment
 and measurement code. A claim whose control misses its expected verdict is undiscriminating. A claim
-with no credible control says why in `uncontrolled`.
+with no credible control says why in `uncontrolled`. A claim whose honest control was run and missed its
+verdict on the catalogue's seeds is a finding, recorded with its numbers in `undiscriminating`: its expected
+status is then "undiscriminating", shown as such in every report, and a control that starts to hit its
+verdict changes the status (the finding no longer holds: the note must go).
 
 Everything is checked when the claim is constructed (`ClaimDeclarationError`): a rule that reads a
 quantity neither function declares, an unknown derivation, a control that changes a field the setup
@@ -92,6 +95,7 @@ class Claim:
     fit: tuple[Rule, ...] = ()
     controls: tuple[Control, ...] = ()
     uncontrolled: str | None = None
+    undiscriminating: str | None = None
     figures: Figures | None = None
     share: float = 0.8
     notes: tuple[str, ...] = ()
@@ -148,11 +152,13 @@ class Claim:
                 if name not in self.measured_quantities:
                     refuse(f"rule '{rule.describe()}' reads {name!r}, which its measure function does not "
                            f"declare (declared: {', '.join(self.measured_quantities) or 'none'})")
-            for name in predicted:  # a bound may also be another measured quantity (one solver's time)
-                if name not in self.predicted_quantities and name not in self.measured_quantities:
-                    refuse(f"rule '{rule.describe()}' compares with {name!r}, which neither its predict nor its "
-                           f"measure function declares (declared: "
-                           f"{', '.join((*self.predicted_quantities, *self.measured_quantities)) or 'none'})")
+            for name in predicted:  # a rule compares a measured quantity with a predicted one or a constant
+                if name not in self.predicted_quantities:
+                    hint = (" (it is measured: compare a measured ratio with a constant instead)"
+                            if name in self.measured_quantities else "")
+                    refuse(f"rule '{rule.describe()}' compares with {name!r}, which neither is declared by its predict "
+                           f"function nor is a number{hint} (declared: "
+                           f"{', '.join(self.predicted_quantities) or 'none'})")
 
     def _check_controls(self, refuse: Callable[[str], None]) -> None:
         names = [control.name for control in self.controls]
@@ -160,6 +166,8 @@ class Claim:
             refuse(f"control names must be distinct and not {PUBLISHED!r}: {names}")
         if self.controls and self.uncontrolled:
             refuse("a claim with controls is not uncontrolled")
+        if self.undiscriminating is not None and not (self.controls and self.undiscriminating.strip()):
+            refuse("undiscriminating records a control that missed its verdict: it needs controls and the numbers")
         for control in self.controls:
             if control.expected not in ("agree", "diverge"):
                 refuse(f"control {control.name}: expected must be 'agree' or 'diverge', not {control.expected!r}")

@@ -26,7 +26,7 @@ import markdown
 from fpcheck.reports.claim import Claim
 
 STATUS_COLOURS = {"as expected": "#d8f0d8", "differs": "#f6d0d0", "inconclusive": "#f8e8c0",
-                  "undiscriminating": "#f0d8f0"}
+                  "undiscriminating": "#f0d8f0", "undiscriminating (known)": "#f0d8f0"}
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
 table { border-collapse: collapse; margin: 1rem 0; }
@@ -56,14 +56,17 @@ def markup(note: str) -> str:
 
 
 def status(row: Mapping[str, Any]) -> str:
-    """'as expected', 'differs', 'inconclusive' or 'undiscriminating' (a control missed its verdict)."""
+    """'as expected', 'differs', 'inconclusive' or 'undiscriminating' (a control missed its verdict); for a
+    claim that records its control's miss as a finding (`Claim.undiscriminating`), 'undiscriminating (known)'
+    when the miss is still there and 'differs' when it is gone."""
     if row["verdict"] == "inconclusive":
         return "inconclusive"
     if row["verdict"] != row["expected"]:
         return "differs"
-    if any(control["verdict"] != control["expected"] for control in row["controls"]):
-        return "undiscriminating"
-    return "as expected"
+    missed = any(control["verdict"] != control["expected"] for control in row["controls"])
+    if row.get("undiscriminating"):
+        return "undiscriminating (known)" if missed else "differs"
+    return "undiscriminating" if missed else "as expected"
 
 
 def number(value: Any, spec: str = "+.3g") -> str:
@@ -152,6 +155,8 @@ def _variant_table(entry: Mapping[str, Any]) -> list[str]:
                   f"{text(mechanisms.get(record['variant'], ''))}"]
     if claim.uncontrolled:
         lines.append(f"- Uncontrolled: {text(claim.uncontrolled)}")
+    if claim.undiscriminating:
+        lines.append(f"- **Undiscriminating (a recorded finding):** {text(claim.undiscriminating)}")
     return [*lines, ""]
 
 

@@ -32,6 +32,8 @@ from fpcheck.tables import ALL_SEEDS
 
 MAX_ORDER_ITEMS = 13
 """The exact null of an order rule is computed for up to this many items (a DP over 2^n subsets)."""
+RHO_TOLERANCE = 1e-12
+"""ρ within this of an order rule's threshold counts as on it (ρ of ranks is a ratio of integers, in floats)."""
 
 
 class MissingQuantity(KeyError):
@@ -128,7 +130,7 @@ def order_null_probability(n: int, threshold: float, at_least: bool = True) -> f
     if n < 2:
         raise ValueError("an order needs at least two items")
     rho = 1.0 - 6.0 * np.arange(counts.size) / (n * (n * n - 1))
-    passes = rho >= threshold - 1e-12 if at_least else rho <= threshold + 1e-12
+    passes = rho >= threshold - RHO_TOLERANCE if at_least else rho <= threshold + RHO_TOLERANCE
     return float(counts[passes].sum() / counts.sum())
 
 
@@ -235,8 +237,10 @@ class Order(Rule):
             raise ValueError(f"quantity {self.measured!r} needs at least two points for a rank correlation")
         rho = spearman(x, value)
         margin = rho - self.threshold if self.at_least else self.threshold - rho
-        return Check(holds=bool(margin >= 0), margin=float(margin), detail=f"ρ({self.measured}) = {rho:.3f}",
-                     null=self.null_pass_probability(x.size))
+        # the tolerance of order_null_probability: ρ = 0.9 exactly (one adjacent swap of five) is computed as
+        # 0.8999999999999999 and would fail the rule its null counts as passing
+        return Check(holds=bool(margin >= -RHO_TOLERANCE), margin=float(margin),
+                     detail=f"ρ({self.measured}) = {rho:.3f}", null=self.null_pass_probability(x.size))
 
     def null_pass_probability(self, items: int) -> float:
         """The exact chance that a uniformly random order of `items` distinct values passes the rule."""
@@ -252,17 +256,21 @@ class Order(Rule):
 
 @dataclass(frozen=True)
 class Equality(Rule):
-    """|measured - predicted| ≤ atol + rtol |predicted| at every x."""
+    """|measured - predicted| ≤ atol + rtol |predicted| (+ the predicted quantity `tolerance`, e.g. a
+    fluctuation band that varies with x) at every x."""
 
     measured: str
     predicted: str
     rtol: float
     atol: float = 0.0
+    tolerance: str | None = None
     kind = "equality"
 
     def check(self, values: SeedValues) -> Check:
         x, measured, predicted = values.paired(self.measured, self.predicted)
         allowed = self.atol + self.rtol * np.abs(predicted)
+        if self.tolerance is not None:
+            allowed = allowed + values.paired(self.measured, self.tolerance)[2]
         error = np.abs(measured - predicted)
         with np.errstate(divide="ignore", invalid="ignore"):
             used = np.where(allowed > 0, error / allowed, np.where(error == 0, 0.0, np.inf))
@@ -272,7 +280,8 @@ class Equality(Rule):
         return Check(holds=bool(used[worst] <= 1.0), margin=float(1.0 - used[worst]), detail=detail)
 
     def reads(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        return (self.measured,), (self.predicted,)
+        return (self.measured,), (self.predicted,) + ((self.tolerance,) if self.tolerance is not None else ())
 
     def describe(self) -> str:
-        return f"{self.measured} = {self.predicted} within rtol {self.rtol:g}, atol {self.atol:g}"
+        extra = f" + {self.tolerance}" if self.tolerance is not None else ""
+        return f"{self.measured} = {self.predicted} within rtol {self.rtol:g}, atol {self.atol:g}{extra}"

@@ -143,6 +143,7 @@ def claim_entry(claim: Claim, records: Mapping[str, dict[str, Any]]) -> dict[str
         "controls": control_rows,
         "sensitivity": [row["text"] for row in main.get("sensitivity", [])],
         "uncontrolled": claim.uncontrolled,
+        "undiscriminating": claim.undiscriminating,
         "origin": claim.origin,
     }
     row["status"] = status(row)
@@ -157,6 +158,6 @@ def verdict_table(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         row = dict(entry["row"])
         row["spread_low"], row["spread_high"] = row.pop("spread")
         row["source"] = entry["claim"].source
-        row["as_expected"] = row["status"] == "as expected"
+        row["as_expected"] = row["status"] in ("as expected", "undiscriminating (known)")
         rows.append(row)
     return pd.DataFrame(rows)

@@ -7,8 +7,12 @@ finite differences, forward vs reverse mode, numpy.
   ⟨P⁺h, P⁺∂_t h⟩ with ∂_t h from a forward-mode JVP (two independent paths);
 - the JVP against central finite differences; the closed-form gradient and Jacobian against autograd;
 - gradient descent: stages located, determinism, divergence reported, bound III exact for GD;
+- the Sobolev training loss against quadrature of ‖g‖² + ‖g'‖² (s = 1, no cap), its closed-form gradient
+  against autograd, its Gauss–Newton eigenvalue against the explicit matrix, its flow's band rates against
+  an explicit Euler step; max(z, 0)^p against autograd; the uniform density;
 - the run functions of the stage experiments against the integrator run by hand, and against each other
-  (the halving step and band losses of two experiments that share θ_0 and lr agree).
+  (the halving step and band losses of two experiments that share θ_0 and lr agree);
+- the tail fits (measurement code of `stage_grid`) against functions whose decay is known in closed form.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from scipy import integrate
 from torch.func import jacfwd
 
 from fpcheck.empirics import band_ratios as br
@@ -26,9 +31,12 @@ ACTIVATIONS = ("tanh", "relu", "logistic")
 GRID = sg.DensityGrid(512, 32.0, 3.0)
 
 
-def make_problem(activation: str, width: int = 8) -> br.StageProblem:
+def make_problem(activation: str, width: int = 8, weights: np.ndarray | None = None) -> br.StageProblem:
     target = sg.sine_target(GRID.x, [0.1, 0.5], [1.0, 0.5])
-    return br.StageProblem(GRID, br.FlatShallowNetwork(width, activation), target)
+    return br.StageProblem(GRID, br.FlatShallowNetwork(width, activation), target, weights)
+
+
+SOBOLEV = sg.sobolev_loss_weights(GRID.frequencies, 2.0, 1.0)
 
 
 def parameters(problem: br.StageProblem, seed: int = 0) -> torch.Tensor:
@@ -69,18 +77,72 @@ def test_band_losses_add_up_and_match_the_numpy_band_energies(activation):
 
 # ------------------------------------------------------------------------------ derivatives and identities
 
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_closed_form_gradient_and_jacobian_match_autograd(activation):
-    problem = make_problem(activation, width=4)
+@pytest.mark.parametrize("activation", (*ACTIVATIONS, "relu2", "relu3"))
+@pytest.mark.parametrize("weighted", [False, True])
+def test_closed_form_gradient_and_jacobian_match_autograd(activation, weighted):
+    problem = make_problem(activation, width=4, weights=SOBOLEV if weighted else None)
     theta = parameters(problem, seed=1)
     h, loss, gradient = problem.loss_and_gradient(theta)
-    np.testing.assert_allclose(gradient.numpy(), problem.gradient(theta).numpy(), rtol=1e-12, atol=1e-15)
-    assert loss == pytest.approx(float(problem.loss(theta)), rel=1e-14)
+    scale = float(gradient.abs().max())
+    np.testing.assert_allclose(gradient.numpy(), problem.training_gradient(theta).numpy(), rtol=1e-10,
+                               atol=1e-13 * scale)
+    assert loss == pytest.approx(float(problem.training_loss(theta)), rel=1e-12)
     jacobian = jacfwd(problem.residual)(theta).T.numpy()
     np.testing.assert_allclose(problem.weighted_jacobian(theta), jacobian, rtol=1e-12, atol=1e-15)
-    # ∇L = Δ Jᵀ h: the Jacobian and the gradient agree with each other too
-    np.testing.assert_allclose(GRID.spacing * problem.weighted_jacobian(theta) @ h.numpy(), gradient.numpy(),
-                               rtol=1e-10, atol=1e-14)
+    # ∇L_train = Δ Jᵀ W h: the Jacobian and the gradient agree with each other too
+    weighted = problem.weighted(h).numpy()
+    np.testing.assert_allclose(GRID.spacing * problem.weighted_jacobian(theta) @ weighted, gradient.numpy(),
+                               rtol=1e-9, atol=1e-12 * scale)
+
+
+def test_sobolev_loss_is_the_h1_norm_by_quadrature():
+    # s = 1 and a cap above Nyquist: ½ ∫ (1 + (2πξ)²) |ĝ|² dξ = ½ (‖g‖² + ‖g'‖²), g' in closed form
+    weights = sg.sobolev_loss_weights(GRID.frequencies, 1.0, 10 * GRID.nyquist)
+    problem = br.StageProblem(GRID, br.FlatShallowNetwork(2, "tanh"), np.zeros(GRID.points), weights)
+
+    def g(x):
+        return np.exp(-x**2 / 8) * np.sin(2 * np.pi * 0.4 * x)
+
+    def derivative(x):
+        return np.exp(-x**2 / 8) * (2 * np.pi * 0.4 * np.cos(2 * np.pi * 0.4 * x) - x / 4 * np.sin(2 * np.pi * 0.4 * x))
+
+    exact = 0.5 * integrate.quad(lambda x: g(x) ** 2 + derivative(x) ** 2, -32, 32, limit=400)[0]
+    value = float(problem.training_loss_of_residual(torch.tensor(g(GRID.x))))
+    assert value == pytest.approx(exact, rel=1e-10)
+    # the cap: above it the weight is constant; s = 0 is the MSE; even in ξ
+    capped = sg.sobolev_loss_weights(np.array([0.5, 1.0, 2.0, -3.0]), 2.0, 1.0)
+    np.testing.assert_allclose(capped, [(1 + np.pi**2) ** 2] + [(1 + 4 * np.pi**2) ** 2] * 3)
+    np.testing.assert_array_equal(sg.sobolev_loss_weights(GRID.frequencies, 0.0, 1.0), 1.0)
+    with pytest.raises(ValueError, match="even in ξ"):
+        br.StageProblem(GRID, problem.network, np.zeros(GRID.points), np.arange(1.0, GRID.points + 1.0))
+
+
+def test_sobolev_gauss_newton_eigenvalue_and_flow_rates_against_explicit_forms():
+    problem = make_problem("tanh", weights=SOBOLEV)
+    theta = parameters(problem, seed=6)
+    jacobian = jacfwd(problem.residual)(theta).numpy()  # (N, P)
+    weighted_columns = np.fft.ifft(SOBOLEV[:, None] * np.fft.fft(jacobian, axis=0), axis=0).real  # W J
+    explicit = GRID.spacing * jacobian.T @ weighted_columns
+    assert problem.gauss_newton_top_eigenvalue(theta) == pytest.approx(np.linalg.eigvalsh(explicit)[-1], rel=1e-10)
+    # -dL⁺_η/dt and -dL/dt under θ' = -∇L_W: an explicit Euler step of the weighted flow
+    flow = problem.training_gradient(theta)
+    epsilon = 1e-8 / float(flow.norm())
+    stepped = theta - epsilon * flow
+    high, total = problem.band_rates(theta, [0.2, 0.6])
+    assert (float(problem.loss(theta)) - float(problem.loss(stepped))) / epsilon == pytest.approx(total, rel=1e-4)
+    for eta, rate in zip([0.2, 0.6], high, strict=True):
+        finite = (float(problem.high_band_loss(theta, eta)) - float(problem.high_band_loss(stepped, eta))) / epsilon
+        assert finite == pytest.approx(rate, rel=1e-3, abs=1e-6 * abs(total))
+
+
+def test_the_uniform_density_is_normalised_with_the_same_variance():
+    grid = sg.DensityGrid(4096, 32.0, 3.0, density="uniform")
+    density = grid.sqrt_density**2
+    assert grid.spacing * np.sum(density) == pytest.approx(1.0, abs=2 * grid.spacing / (2 * np.sqrt(3) * 3.0))
+    assert grid.spacing * np.sum(density * grid.x**2) == pytest.approx(9.0, rel=0.01)
+    assert set(np.unique(grid.sqrt_density)) <= {0.0, (2 * np.sqrt(3) * 3.0) ** -0.5}
+    with pytest.raises(ValueError, match="density must be one of"):
+        sg.DensityGrid(512, 32.0, 3.0, density="laplace")
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
@@ -242,14 +304,18 @@ SMALL = {"seeds": 2, "width": 8, "grid_points": 512, "output_std": 0.3, "etas": 
 def test_initial_stage_and_tail_decay_are_the_problem_evaluated_at_each_seeds_initialisation():
     setup = sg.InitialStage(**SMALL)
     result = br.initial_stage(setup, (0, 3))
-    assert result.ratios.shape == (3, 2, 3) and result.activations == sg.ACTIVATIONS
+    assert result.high_rates.shape == (3, 2, 3) and result.activations == sg.ACTIVATIONS
     problem = make_problem("logistic")
     theta = problem.network.initial_parameters(3, weight_std=1.0, bias_std=3.0, output_std=0.3)
-    np.testing.assert_array_equal(result.ratios[2, 1], problem.instantaneous_ratios(theta, setup.etas))
+    np.testing.assert_array_equal(np.abs(result.high_rates[2, 1]) / abs(result.loss_rate[2, 1]),
+                                  problem.instantaneous_ratios(theta, setup.etas))
+    assert result.loss_rate[2, 1] == pytest.approx(float(problem.gradient(theta).norm()) ** 2, rel=1e-12)
+    high, low = problem.band_losses(problem.residual(theta).detach().numpy(), setup.etas)
+    np.testing.assert_allclose(result.high_share[2, 1], high / (high + low), rtol=1e-14)
     assert result.loss[2, 1] == float(problem.loss(theta))
     assert result.g_s[2, 1] == problem.sobolev_constant(theta, 1.0)
-    tails = br.tail_decay(sg.TailDecay(seeds=1, width=8, grid_points=1024, relu_window=(0.25, 1.0)), (0,))
-    assert tails.tails.shape == (3, 1, 512) and tails.etas.size == 512
+    tails = br.tail_decay(sg.TailDecay(seeds=1, width=8, grid_points=1024, power_low=0.25, power_high=1.0), (0,))
+    assert tails.tails.shape == (5, 1, 512) and tails.etas.size == 512 and tails.activations == sg.TAIL_ACTIVATIONS
     assert np.all(np.diff(tails.tails, axis=-1) <= 0) and np.all(tails.tails[..., 0] <= 1)  # nested tails
 
 
@@ -260,6 +326,19 @@ def test_halving_and_final_stage_agree_on_the_shared_run():
     assert not halving.diverged.any() and not final.diverged.any()
     np.testing.assert_array_equal(halving.step, final.halving_step)
     assert np.all(final.final_step == 300)
+    np.testing.assert_allclose(final.training_loss, final.high[..., 0] + final.low[..., 0], rtol=1e-12)  # MSE
+    np.testing.assert_allclose(halving.initial_loss, halving.initial_training_loss, rtol=1e-13)
+    # ‖P⁺_η h_0‖ / ‖h_0‖ and the halving's change share, by hand from the same run
+    problem = make_problem("tanh")
+    theta = problem.network.initial_parameters(0, weight_std=1.0, bias_std=3.0, output_std=0.3)
+    h0 = problem.residual(theta).detach().numpy()
+    np.testing.assert_allclose(halving.initial_share[0, 0], stages.relative_tail_norms(h0, GRID.spacing, SMALL["etas"]),
+                               rtol=1e-14)
+    # a run that never halves is kept (step -1, NaN), not raised
+    short = br.halving_stage(sg.HalvingStage(**SMALL, step_fraction=0.5, max_steps=1), (0,))
+    never = short.step == -1
+    assert never.any() and np.isnan(short.change_share[never]).all() and np.isnan(short.time[never]).all()
+    assert np.isfinite(short.initial_share).all() and np.isfinite(short.change_share[~never]).all()
     np.testing.assert_allclose(halving.time, halving.step * final.learning_rate, rtol=1e-15)
     # the band losses of the final-stage run, by hand
     problem = make_problem("relu")
@@ -277,3 +356,75 @@ def test_a_diverged_final_run_is_kept_with_nan_after_its_last_step():
         last = final.final_step[a, 0]
         assert (last < 200) == final.diverged[a, 0]
         assert np.all(np.isfinite(final.high[a, 0, : last + 1])) and np.all(np.isnan(final.high[a, 0, last + 1:]))
+
+
+# ------------------------------------------------------------------------------------- the tail fits
+
+@pytest.mark.parametrize("w", [0.8, 1.7, 3.0])
+def test_exponential_rate_fit_recovers_the_pole_rate_of_a_sech(w):
+    # sech(w x) has simple poles at Im x = π/(2w): |ĝ(ξ)| = (π/w) sech(π² ξ / w), rate π²/w, no power of ξ
+    grid_x = -40.0 + 80.0 / 8192 * np.arange(8192)
+    values = 1.0 / np.cosh(w * grid_x)
+    spacing = 80.0 / 8192
+    etas = np.arange(4096) / 80.0
+    tails = stages.relative_tail_norms(values, spacing, etas)
+    rate = sg.fit_exponential_rate(etas, tails)
+    assert rate == pytest.approx(np.pi**2 / w, rel=0.01)
+    assert stages.predicted_exponential_rate("tanh", w) == pytest.approx(np.pi**2 / w)
+
+
+def test_exponential_rate_fit_on_an_exact_synthetic_tail_with_a_floor():
+    etas = np.linspace(0.01, 10, 500)
+    signal = etas * np.exp(-3.7 * etas)
+    noise = np.random.default_rng(0).uniform(1e-16, 1e-14, etas.size)  # round-off, below the 1e-12 floor
+    values = np.where(signal > 1e-13, signal, noise)
+    assert sg.fit_exponential_rate(etas, values, power=1.0) == pytest.approx(3.7, rel=1e-9)
+    assert abs(sg.fit_exponential_rate(etas, values, power=0.0) / 3.7 - 1) > 1e-3  # the power matters
+    with pytest.raises(ValueError, match="fit window"):
+        sg.fit_exponential_rate(etas, values, floor=1.0, ceiling=0.5)
+
+
+def test_power_fit_recovers_the_half_exponent_of_a_jump():
+    # g = H(x) e^{-x} sampled one-sided (g(0) = 1): its grid transform is a geometric series in closed form,
+    # and in the continuum ĝ = 1/(1 + 2πiξ), tail² = (π/2 - arctan 2πη)/π (two-sided), slope → -½
+    n, half = 16384, 40.0
+    spacing = 2 * half / n
+    grid_x = -half + spacing * np.arange(n)
+    values = np.where(grid_x >= 0, np.exp(-grid_x), 0.0)
+    xi = stages.ordinary_frequencies(n, spacing)
+    geometric = spacing / (1 - np.exp(-spacing) * np.exp(-2j * np.pi * xi * spacing))
+    np.testing.assert_allclose(stages.unitary_transform(values, spacing, start=grid_x[0]), geometric, atol=1e-12)
+    etas = np.arange(n // 2) / (2 * half)
+    tails = stages.relative_tail_norms(values, spacing, etas)
+    total = spacing * np.sum(values**2)
+    continuum = np.sqrt((np.pi / 2 - np.arctan(2 * np.pi * etas)) / np.pi / total)
+    window = (etas >= 1) & (etas <= 1 / (16 * spacing))  # up to Nyquist / 8
+    np.testing.assert_allclose(tails[window], continuum[window], rtol=0.01)
+    assert sg.fit_power_exponent(etas, tails, 1.0, 1 / (16 * spacing)) == pytest.approx(-0.5, abs=0.01)
+
+
+@pytest.mark.parametrize("p", [2, 3])
+def test_power_fit_on_the_sampled_kinks_of_higher_powers(p):
+    # g = x₊^(p-1) e^{-x}: a jump in the (p - 1)-th derivative, |ĝ| ~ ξ^(-p), tail ~ η^(-(p - ½)) on the grid
+    n, half = 16384, 40.0
+    spacing = 2 * half / n
+    grid_x = -half + spacing * np.arange(n)
+    values = np.where(grid_x >= 0, grid_x ** (p - 1) * np.exp(-grid_x), 0.0)
+    etas = np.arange(n // 2) / (2 * half)
+    tails = stages.relative_tail_norms(values, spacing, etas)
+    fitted = sg.fit_power_exponent(etas, tails, 1.0, 1 / (16 * spacing))
+    assert fitted == pytest.approx(stages.predicted_power_exponent(f"relu{p}"), abs=0.03)
+
+
+def test_fitted_tail_falls_back_to_the_power_window_when_the_tail_is_not_exponential():
+    # a power-law tail never enters the value window below 1e-4: the rate is minus the log-linear slope over
+    # the power window, small (here ½ ln(8) / 7 for η^(-1/2) on [1, 8]) where the prediction is several
+    setup = sg.TailDecay(seeds=1)
+    etas = sg.DensityGrid(8192, 32.0, 3.0).resolved_etas()
+    tails = 0.1 * np.maximum(etas, 1 / 64) ** -0.5
+    expected = -np.polyfit(etas[(etas >= 1) & (etas <= 8)], np.log(tails[(etas >= 1) & (etas <= 8)]), 1)[0]
+    assert sg.fitted_tail(setup, "tanh", etas, tails) == pytest.approx(expected, rel=1e-12)
+    assert 0.1 < expected < 0.2
+    assert sg.fitted_tail(setup, "relu2", etas, tails) == pytest.approx(-0.5, rel=1e-9)
+    exponential = np.exp(-3.0 * etas)
+    assert sg.fitted_tail(setup, "logistic", etas, exponential) == pytest.approx(3.0, rel=1e-9)

@@ -138,14 +138,89 @@ def test_filtering_experiment_at_initialisation_against_the_oracle():
     assert np.all((result.train_accuracy >= 0) & (result.train_accuracy <= 1))
 
 
-def test_first_crossings_skip_diverged_seeds():
+def small_result(e_low: np.ndarray, e_high: np.ndarray, diverged: tuple[int, ...] = ()):
     from fpcheck.empirics.filtering_fit import FilteringFitResult
 
-    e_low = np.array([[[0.9, np.nan, 0.9], [0.4, np.nan, 0.6], [0.1, np.nan, 0.45]]])  # (1 δ, 3 snapshots, 3 seeds)
-    e_high = np.array([[[0.9, np.nan, 0.9], [0.8, np.nan, 0.8], [0.3, np.nan, 0.7]]])
-    result = FilteringFitResult(seeds=(0, 1, 2), steps=np.array([0, 5, 10]), deltas=np.ones(1), e_low=e_low,
-                                e_high=e_high, train_accuracy=np.array([1.0, np.nan, 1.0]),
-                                target_low_fraction=np.ones(1), diverged=(1,))
-    healthy, low, high = first_crossings(FilteringFit(delta_ratios=(1.0,), threshold=0.5), result)
-    assert healthy == [0, 2]
-    assert low.tolist() == [[1, 2]] and high.tolist() == [[2, 3]]  # seed 2's e_high never crosses: T = 3
+    deltas, snapshots, members = e_low.shape
+    return FilteringFitResult(seeds=tuple(range(members)), steps=np.arange(snapshots) * 5, deltas=np.ones(deltas),
+                              e_low=e_low, e_high=e_high, train_accuracy=np.ones(members),
+                              final_residual=np.full(members, 0.1), target_low_fraction=np.ones(deltas),
+                              diverged=diverged, inputs=np.zeros((2, 1)), target=np.eye(2),
+                              outputs=np.zeros((snapshots, members, 2, 2), dtype=np.float32), median_distance=1.0)
+
+
+def test_first_crossings_are_relative_to_the_initial_error_and_skip_diverged_seeds():
+    from fpcheck.empirics.filtering_fit import measure_filtering
+
+    e_low = np.array([[[0.9, np.nan, 0.4], [0.4, np.nan, 0.35], [0.1, np.nan, 0.3]]])  # (1 δ, 3 snapshots, 3 seeds)
+    e_high = np.array([[[0.9, np.nan, 0.9], [0.8, np.nan, 0.4], [0.3, np.nan, 0.3]]])
+    low, high = first_crossings(e_low[:, :, [0, 2]], e_high[:, :, [0, 2]], 0.5)
+    # seed 2's e_low starts below 0.5 but never halves (T = 3); its e_high halves at snapshot 1
+    assert low.tolist() == [[1, 3]] and high.tolist() == [[2, 1]]
+    table = measure_filtering(FilteringFit(delta_ratios=(1.0,), threshold=0.5),
+                              small_result(e_low, e_high, diverged=(1,))).table
+    ahead = table.query("quantity == 'snapshots_ahead'")
+    assert ahead["seed"].tolist() == [0, 2] and ahead["value"].tolist() == [1, -2]
+
+
+def test_lowpass_matrix_is_the_filter(data):
+    from fpcheck.empirics.filtering import lowpass_matrix
+
+    x, values, deltas = data
+    matrix = lowpass_matrix(x, deltas[0])
+    np.testing.assert_allclose(matrix @ values, oracle_lowpass(x, values, deltas[:1])[0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(matrix.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_high_pass_penalty_against_its_definition():
+    torch = pytest.importorskip("torch")
+    from fpcheck.empirics.losses import HighPassPenalty, MeanSquaredError, SoftmaxCrossEntropy
+
+    rng = np.random.default_rng(3)
+    lowpass = rng.random((7, 7))
+    lowpass /= lowpass.sum(axis=1, keepdims=True)
+    target = np.eye(3)[rng.integers(0, 3, 7)]
+    outputs = rng.normal(size=(2, 7, 3))
+    g, y, f = (torch.tensor(a, dtype=torch.float32) for a in (lowpass, target, outputs))
+    for base, recorded in ((MeanSquaredError(), outputs),
+                           (SoftmaxCrossEntropy(), np.exp(outputs) / np.exp(outputs).sum(-1, keepdims=True))):
+        targets = y[None].expand(2, 7, 3) if isinstance(base, MeanSquaredError) else \
+            torch.tensor(target.argmax(1), dtype=torch.float32)[None, :, None].expand(2, 7, 1)
+        got = HighPassPenalty(base, g, y, alpha=2.5)(f, targets).numpy()
+        high = (recorded - target) - np.einsum("ij,sjc->sic", lowpass, recorded - target)
+        expected = base(f, targets).numpy() + 2.5 * np.mean(high**2, axis=(1, 2))
+        np.testing.assert_allclose(got, expected, rtol=1e-5)
+        assert np.array_equal(HighPassPenalty(base, g, y, alpha=0.0)(f, targets).numpy(), base(f, targets).numpy())
+    with pytest.raises(ValueError):
+        HighPassPenalty(MeanSquaredError(), g, y, alpha=-1.0)
+
+
+def test_part_rates_against_the_explicit_kernel():
+    """Oracle: the NTK formed from the full Jacobian (torch.func.jacrev), the rates and W's top eigenvalue of K W
+    from numpy."""
+    torch = pytest.importorskip("torch")
+    from torch.func import functional_call, jacrev
+
+    from fpcheck.empirics.filtered_training import part_rates
+    from fpcheck.empirics.filtering import lowpass_matrix
+    from fpcheck.empirics.mlp import MLPSpec, init_ensemble, to_modules
+    from fpcheck.empirics.runtime import fixed_threads
+
+    rng = np.random.default_rng(5)
+    x, target = rng.normal(size=(30, 4)), np.eye(3)[rng.integers(0, 3, 30)]
+    lowpass, spec, alpha = lowpass_matrix(x, 2.0), MLPSpec((4, 6, 3), "tanh"), 4.0
+    with fixed_threads(1):  # the tiny products run far faster on one thread
+        rates = part_rates(spec, (3,), x, target, lowpass, alpha, iterations=80)
+    high_pass = np.eye(30) - lowpass
+    weight = np.kron(np.eye(30) + alpha * high_pass.T @ high_pass, np.eye(3))  # on the (point, class) flattening
+    for member, module in enumerate(to_modules(spec, init_ensemble(spec, (3,)))):
+        module = module.double()
+        params = {name: p.detach() for name, p in module.named_parameters()}
+        jacobian = jacrev(lambda p, module=module: functional_call(module, p, (torch.tensor(x),)))(params)
+        flat = torch.cat([j.reshape(90, -1) for j in jacobian.values()], dim=1).numpy()
+        kernel = flat @ flat.T
+        residual = (functional_call(module, params, (torch.tensor(x),)).detach().numpy() - target).ravel()
+        for name, part in (("low", np.kron(lowpass, np.eye(3))), ("high", np.kron(high_pass, np.eye(3)))):
+            r = part @ residual
+            assert rates[name][member] == pytest.approx(r @ part @ kernel @ weight @ residual / (r @ r), rel=1e-8)
+        assert rates["largest"][member] == pytest.approx(np.max(np.abs(np.linalg.eigvals(kernel @ weight))), rel=1e-4)

@@ -28,8 +28,12 @@ def _quad_transform(a, w, b, k, activation):
     for a_j, w_j, b_j in zip(a, w, b, strict=True):
         if activation == "tanh":
             derivative = lambda x, w_j=w_j, b_j=b_j: w_j / np.cosh(w_j * x + b_j) ** 2  # noqa: E731
-        else:
+        elif activation == "logistic":
             derivative = lambda x, w_j=w_j, b_j=b_j: w_j / (4 * np.cosh((w_j * x + b_j) / 2) ** 2)  # noqa: E731
+        elif activation == "gudermannian":  # gd' = sech
+            derivative = lambda x, w_j=w_j, b_j=b_j: w_j / np.cosh(w_j * x + b_j)  # noqa: E731
+        else:  # erf(√π u/2)' = e^{-πu²/4}
+            derivative = lambda x, w_j=w_j, b_j=b_j: w_j * np.exp(-np.pi * (w_j * x + b_j) ** 2 / 4)  # noqa: E731
         centre, reach = -b_j / w_j, 90 / abs(w_j)
         bounds = (centre - reach, centre + reach)
         options = {"wvar": k, "limit": 500, "epsabs": 1e-13, "epsrel": 1e-12}
@@ -39,12 +43,26 @@ def _quad_transform(a, w, b, k, activation):
     return total / (1j * k)
 
 
-@pytest.mark.parametrize("activation", ["tanh", "logistic"])
+@pytest.mark.parametrize("activation", ["tanh", "logistic", "gudermannian", "erf"])
 def test_network_transform_matches_quadrature(activation: str) -> None:
     network = fl.ShallowNetwork(A, W, B, activation)
     measured = fl.network_transform(network, K).detach().numpy()
     oracle = np.array([_quad_transform(A, W, B, k, activation) for k in K])
     assert np.allclose(measured, oracle, rtol=1e-11, atol=0)
+
+
+def test_control_activations_are_the_documented_functions() -> None:
+    """gd(u) = 2 arctan(tanh(u/2)) equals arcsin(tanh u) (another form of the Gudermannian); erf(√π u/2) has
+    slope 1 at 0, like tanh; the transform of a gd neuron is a e^{ikb/w} π sech(πk/2w) / (ik) for w > 0."""
+    u = torch.linspace(-6, 6, 101, dtype=torch.float64)
+    gd, erf = fl.CONTROL_ACTIVATIONS["gudermannian"], fl.CONTROL_ACTIVATIONS["erf"]
+    assert torch.allclose(gd(u), torch.asin(torch.tanh(u)), rtol=0, atol=1e-14)
+    slope = (erf(torch.tensor([1e-6], dtype=torch.float64)) - erf(torch.tensor([-1e-6], dtype=torch.float64))) / 2e-6
+    assert abs(float(slope) - 1.0) < 1e-9
+    k, w, b = np.array([-2.0, 0.6, 3.1]), 0.8, 0.3
+    measured = fl.network_transform(fl.ShallowNetwork([1.5], [w], [b], "gudermannian"), k).detach().numpy()
+    exact = 1.5 * np.exp(1j * k * b / w) * np.pi / np.cosh(np.pi * k / (2 * w)) / (1j * k)
+    assert np.allclose(measured, exact, rtol=1e-11, atol=0)
 
 
 def test_function_transform_of_a_gaussian() -> None:
@@ -117,11 +135,19 @@ def test_fit_recovers_rate_and_power_of_exact_data() -> None:
         fit_exponential_decay(k, np.zeros_like(k))
 
 
-def test_gradient_spectrum_measures_every_drawn_network_on_the_gaussian_target() -> None:
+@pytest.mark.parametrize("network", ["derived", "erf"])
+def test_gradient_spectrum_measures_every_drawn_network_on_the_gaussian_target(network: str) -> None:
     """Per activation and seed: the ± geometric grid to z_max max|w|/c, and loss_gradient of the drawn network
-    for f(x) = exp(-x²/(2s²)), compared with the analytic f̂ = s√(2π) e^{-s²k²/2} (not the quadrature's)."""
-    setup = GeometricFrequencyGradients(seeds=1, neurons=2, w_min=0.5, w_max=1.0, frequencies=8, target_width=0.8)
+    (of the row's activation, or of the control activation in every row) for f(x) = exp(-x²/(2s²)), compared
+    with the analytic f̂ = s√(2π) e^{-s²k²/2} (not the quadrature's)."""
+    setup = GeometricFrequencyGradients(seeds=1, neurons=2, w_min=0.5, w_max=1.0, frequencies=8, target_width=0.8,
+                                        network=network)
     result = fl.gradient_spectrum(setup, (0, 4))
+    if network != "derived":  # a control measures other networks of the same draws
+        derived = fl.gradient_spectrum(setup.override({"network": "derived"}), (0, 4))
+        for name in ("a", "w", "b", "k"):
+            np.testing.assert_array_equal(getattr(result, name), getattr(derived, name))
+        assert not np.allclose(result.envelope, derived.envelope, rtol=0.1)
     assert result.seeds == (0, 4) and result.activations == ("tanh", "logistic")
     assert result.gradient.shape == result.envelope.shape == result.floor.shape == (2, 2, 3, 16, 2)
     assert not np.array_equal(result.w[:, 0], result.w[:, 1])  # the seeds draw different networks
@@ -133,8 +159,9 @@ def test_gradient_spectrum_measures_every_drawn_network_on_the_gaussian_target()
             np.testing.assert_allclose(k[8:], np.geomspace(setup.k_min, setup.z_max * np.abs(w).max() / c, 8))
             np.testing.assert_array_equal(k[:8], -k[8:][::-1])
             f_hat = 0.8 * np.sqrt(2 * np.pi) * np.exp(-((0.8 * k) ** 2) / 2)
-            grid = fl.quadrature_grid(w, b, float(np.abs(k).max()), activation)
-            expected = fl.loss_gradient(fl.ShallowNetwork(a, w, b, activation), k, f_hat, grid)
+            measured = activation if network == "derived" else network
+            grid = fl.quadrature_grid(w, b, float(np.abs(k).max()), measured)
+            expected = fl.loss_gradient(fl.ShallowNetwork(a, w, b, measured), k, f_hat, grid)
             for t, name in enumerate(fl.PARAMETERS):
                 scale = np.abs(expected.gradient[name]).max()
                 np.testing.assert_allclose(result.gradient[index, member, t], expected.gradient[name], rtol=1e-9,

@@ -87,3 +87,34 @@ def test_parity_experiment_spectra_against_the_direct_sum():
                                    rtol=0, atol=1e-11)
     assert result.network_spectrum.shape == (2, 9) and np.all(np.isfinite(result.network_spectrum))
     assert np.all((result.test_accuracy >= 0) & (result.test_accuracy <= 1)) and result.diverged == ()
+
+
+@pytest.mark.parametrize(("bits", "degree"), [(4, 1), (5, 2), (6, 6), (7, 3)])
+def test_partial_parity_closed_form_matches_the_direct_sum(bits, degree):
+    """Oracle: the direct sum (1/N) Σ_x Π_{i≤d} x_i e^{-2πik Σx/√n} over the cube, built here from itertools."""
+    import itertools
+
+    from fpcheck.theory.parity_spectrum import partial_parity_diagonal_spectrum
+
+    k = np.linspace(0.0, 1.7, 23)
+    cube = np.array(list(itertools.product((1.0, -1.0), repeat=bits)))
+    labels = np.prod(cube[:, :degree], axis=1)
+    direct = np.exp(-2j * np.pi * np.outer(k, cube.sum(axis=1)) / np.sqrt(bits)) @ labels / cube.shape[0]
+    np.testing.assert_allclose(partial_parity_diagonal_spectrum(bits, degree, k), direct, rtol=0, atol=1e-13)
+    if degree == bits:  # the full parity is the published closed form exactly
+        assert np.array_equal(partial_parity_diagonal_spectrum(bits, degree, k), parity_diagonal_spectrum(bits, k))
+    with pytest.raises(ValueError, match="degree"):
+        partial_parity_diagonal_spectrum(bits, bits + 1, k)
+
+
+def test_one_bit_target_and_its_setup():
+    points, labels = parity_cube(5, degree=1)
+    assert np.array_equal(labels, points[:, 0])
+    assert np.array_equal(parity_cube(5, degree=5)[1], parity_cube(5)[1])
+    assert ParityFit(bits=6, degree=2).target_degree == 2 and ParityFit(bits=6).target_degree == 6
+    from fpcheck.errors import SetupError
+
+    with pytest.raises(SetupError, match="degree"):
+        ParityFit(bits=4, degree=5)
+    with pytest.raises(ValueError, match="degree"):
+        parity_cube(4, degree=0)

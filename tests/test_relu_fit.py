@@ -14,16 +14,18 @@ import torch
 
 from fpcheck.empirics import ramp_spectrum, relu_fit
 from fpcheck.empirics import spectrum_networks as nets
+from fpcheck.empirics.mlp import MLPSpec, ensemble_forward, to_modules
 from fpcheck.empirics.targets import SumOfSines
 from fpcheck.errors import SetupError
+from fpcheck.theory import relu_spectrum
 
 
-def forward(weights, biases, x):
+def forward(weights, biases, x, step=0.0):
     h = np.asarray(x, float)[:, None]
     for index, (w, b) in enumerate(zip(weights, biases, strict=True)):
         h = h @ w.T + b
         if index < len(weights) - 1:
-            h = np.maximum(h, 0.0)
+            h = np.maximum(h, 0.0) + step * (h > 0)
     return h[:, 0]
 
 
@@ -68,6 +70,33 @@ def test_training_lowers_the_loss():
     assert fit.diverged == ()
 
 
+def test_an_activation_step_is_trained_and_evaluated_as_declared():
+    """max(z, 0) + s H(z): the float64 torch evaluation matches numpy, the float32 ensemble the same network,
+    and training still lowers the loss (the step has no gradient, the ReLU part does)."""
+    spec = relu_fit.relu_spec(2, 8, step=0.5)
+    assert spec.activation_step == 0.5 and relu_fit.relu_spec(2, 8).activation_step == 0.0
+    params = relu_fit.init_networks(spec, [(0, "step")])
+    layers = relu_fit.layers_of(params, 0)
+    x = np.linspace(0, 1, 257)
+    np.testing.assert_allclose(relu_fit.evaluate(*layers, x, step=0.5), forward(*layers, x, step=0.5), rtol=1e-12)
+    with torch.no_grad():  # the chunked evaluation is the torch.nn network's forward pass
+        module = relu_fit.torch_network(*layers, step=0.5)(torch.as_tensor(x[:, None]))[:, 0].numpy()
+    np.testing.assert_allclose(relu_fit.evaluate(*layers, x, step=0.5), module, rtol=1e-14, atol=1e-15)
+    assert np.max(np.abs(relu_fit.evaluate(*layers, x, step=0.5) - relu_fit.evaluate(*layers, x))) > 0.05
+    with torch.no_grad():
+        batched = ensemble_forward(spec, params, torch.tensor(x[:, None], dtype=torch.float32))[0, :, 0].numpy()
+    np.testing.assert_allclose(batched, forward(*layers, x, step=0.5), rtol=1e-5, atol=1e-5)
+    (module,) = to_modules(spec, params)
+    with torch.no_grad():
+        np.testing.assert_allclose(module(torch.tensor(x[:, None], dtype=torch.float32))[:, 0].numpy(), batched,
+                                   rtol=1e-5, atol=1e-6)
+    target = SumOfSines((1,), (1.0,), (0.0,), 1.0)
+    fit = relu_fit.fit_sines(spec, params, target, 64, 100, 1e-2)
+    assert fit.final_loss[0] < 0.5 * mse(layers, target, 64, step=0.5)
+    with pytest.raises(ValueError, match="activation_step"):
+        MLPSpec((1, 4, 1), "tanh", activation_step=1.0)
+
+
 def test_target_must_live_on_the_unit_interval():
     spec = relu_fit.relu_spec(1, 2)
     with pytest.raises(ValueError, match="period 1"):
@@ -78,12 +107,13 @@ def test_target_must_live_on_the_unit_interval():
 # ---------------------------------------------------------------------------------------------- experiments
 
 TINY = {"seeds": 2, "depth": 2, "width": 8, "train_steps": 60, "lr": 1e-2, "train_points": 64,
-        "target_frequencies": (1, 3), "target_amplitudes": (1.0, 0.5), "k_dense": 16, "k_max": 100}
+        "target_frequencies": (1, 3), "target_amplitudes": (1.0, 0.5), "k_dense": 16, "k_max": 100,
+        "bound_k_max": 16}
 
 
-def mse(layers, target, points):
+def mse(layers, target, points, step=0.0):
     x = np.linspace(0, 1, points)
-    return np.mean((forward(*layers, x) - target(x)) ** 2)
+    return np.mean((forward(*layers, x, step) - target(x)) ** 2)
 
 
 def test_spectrum_networks_are_sampled_by_their_own_layers_and_trained():
@@ -100,10 +130,21 @@ def test_spectrum_networks_are_sampled_by_their_own_layers_and_trained():
             np.testing.assert_allclose(result.value_at_1[member, index], forward(*layers, [1.0])[0], rtol=1e-12)
         before, after = (mse(result.layers(member, kind), target, 64) for kind in nets.KINDS)
         assert after < 0.5 * before
+        assert result.final_loss[member] == pytest.approx(after, rel=1e-4)  # float32 training, float64 here
+    assert setup.target_power == pytest.approx(np.mean(target(np.linspace(0, 1, 64)) ** 2))
     # each network comes from its own stream: seed 1 alone starts from the same network
     alone = nets.SPECTRUM_NETWORKS.run(setup, (1,))
     for a, b in zip(alone.layers(0, "random")[0], result.layers(1, "random")[0], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_spectrum_networks_with_an_activation_step_are_sampled_with_it():
+    setup = nets.SpectrumNetworks(**{**TINY, "seeds": 1}, fft_points=256, activation_step=0.3)
+    result = nets.SPECTRUM_NETWORKS.run(setup, (0,))
+    x = np.arange(256) / 256
+    for index, kind in enumerate(nets.KINDS):
+        np.testing.assert_allclose(result.values[0, index], forward(*result.layers(0, kind), x, step=0.3),
+                                   rtol=1e-12, atol=1e-14)
 
 
 def test_decay_spectrum_samples_every_aliasing_size():
@@ -128,6 +169,20 @@ def test_region_networks_have_the_widths_of_their_depth():
         assert not np.array_equal(init.weights[0][0, 0], trained.weights[0][0, 0])
 
 
+def test_sawtooth_regions_start_from_the_construction():
+    setup = nets.RegionCount(seeds=1, neurons=12, depths=(1, 2, 3), networks_per_depth=2, train_steps=5, lr=1e-3,
+                             train_points=32, target_frequencies=(1,), target_amplitudes=(1.0,),
+                             construction="sawtooth")
+    result = nets.REGION_NETWORKS.run(setup, (0,))
+    for depth, init in zip(setup.depths, result.init, strict=True):
+        weights, biases = relu_spectrum.sawtooth_network(depth, 12 // depth)
+        for r in range(2):
+            layers = init.layers(0, r)
+            for got, expected in zip([*layers[0], *layers[1]], [*weights, *biases], strict=True):
+                np.testing.assert_array_equal(got, expected.astype(np.float32).astype(np.float64))
+            assert relu_spectrum.count_pieces(*layers) >= (12 // depth) ** depth
+
+
 def test_setups_refuse_inconsistent_fields():
     with pytest.raises(SetupError, match="does not divide"):
         nets.RegionCount(neurons=12, depths=(1, 5))
@@ -137,6 +192,13 @@ def test_setups_refuse_inconsistent_fields():
         nets.DecaySpectrum(fft_points=1 << 12, fit_k_max=1024)
     with pytest.raises(SetupError, match="k_max"):
         nets.SpectrumNetworks(k_dense=64, k_max=10)
+    with pytest.raises(SetupError, match="bound_k_max"):
+        nets.SpectrumNetworks(fft_points=1 << 16)  # the default bound_k_max = 2^15 needs 2^19 points
+    with pytest.raises(SetupError, match="construction"):
+        nets.RegionCount(construction="zigzag")
+    windows = nets.SpectrumNetworks().check_windows
+    assert windows[0] == 1 and windows[-1] == 1 << 15 and np.all(np.diff(windows) > 0)
+    assert list(windows[:10]) == list(range(1, 11))  # one k per window at small k
     grid = nets.SpectrumNetworks(k_dense=8, k_max=1000).frequency_grid
     assert list(grid[:8]) == list(range(1, 9)) and grid[-1] == 1000 and np.all(np.diff(grid) > 0)
 
@@ -193,6 +255,39 @@ def test_bad_samples_are_rejected():
         ramp_spectrum.ramp_free_coefficients(np.array([0.0, 0.5]), np.inf)
     with pytest.raises(ValueError, match="1-D"):
         ramp_spectrum.sampled_coefficients(np.zeros((2, 8)))
+
+
+@pytest.mark.parametrize("power", [1.0, 2.0])
+def test_window_envelope_checks_a_power_law_bound_at_every_k(power):
+    """envelope(e_i) ≤ C e_i^-p on every window exactly when |a_k| ≤ C k^-p at every k (brute force)."""
+    rng = np.random.default_rng(3)
+    k = np.arange(0, 5001)
+    amplitudes = rng.uniform(0.2, 1.0, k.size) / np.maximum(k, 1) ** power
+    edges = np.unique(np.round(np.geomspace(1, 5000, 80))).astype(int)
+    envelope = ramp_spectrum.window_envelope(amplitudes, edges, power)
+    starts = np.concatenate([[0], edges[:-1]]) + 1
+    brute = [np.max(amplitudes[a : b + 1] * (np.arange(a, b + 1) / b) ** power)
+             for a, b in zip(starts, edges, strict=True)]
+    np.testing.assert_allclose(envelope, brute, rtol=1e-13)
+    scaled = amplitudes[1:] * k[1:] ** power
+    for constant in (np.max(scaled), 0.999 * np.max(scaled)):
+        holds_everywhere = bool(np.all(scaled <= constant))
+        assert holds_everywhere == bool(np.all(envelope <= constant / edges.astype(float) ** power))
+    with pytest.raises(ValueError, match="beyond"):
+        ramp_spectrum.window_envelope(amplitudes[:100], edges, power)
+    with pytest.raises(ValueError, match="increasing"):
+        ramp_spectrum.window_envelope(amplitudes, edges[::-1], power)
+
+
+def test_add_ramp_and_fitted_slope_repeat_the_one_step_functions():
+    n = 1 << 12
+    x = np.arange(n) / n
+    values = np.abs(x - 0.37) + 0.2 * x
+    at_1 = 0.63 + 0.2
+    free = ramp_spectrum.ramp_free_coefficients(values, at_1)
+    np.testing.assert_array_equal(ramp_spectrum.add_ramp(free, values[0], at_1),
+                                  ramp_spectrum.ramp_corrected_coefficients(values, at_1))
+    assert ramp_spectrum.fitted_slope(free, 16, 256) == ramp_spectrum.decay_slope(values, at_1, 16, 256)
 
 
 @pytest.mark.parametrize("power", [1.0, 2.0])

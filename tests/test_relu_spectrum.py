@@ -275,6 +275,67 @@ def test_bounds_hold_for_every_generated_network(network):
     )
 
 
+def forward_step(weights, biases, x, step):
+    """The network with the activation max(z, 0) + step·[z > 0], plain numpy."""
+    h = np.atleast_1d(np.asarray(x, dtype=float))[:, None]
+    for index, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        z = h @ np.asarray(w, float).T + np.asarray(b, float)
+        if index == len(weights) - 1:
+            return z[:, 0]
+        h = np.maximum(z, 0.0) + step * (z > 0)
+    raise AssertionError("unreachable")
+
+
+def test_kink_bound_is_the_k2_part_of_the_decay_bound_and_holds():
+    weights, biases = random_network(3, 16, seed=12)
+    k = np.arange(1, 3000)
+    pieces = rs.linear_pieces(weights, biases)
+    kink = rs.kink_bound(weights, biases, k)
+    decay = rs.decay_bound(weights, biases, k)
+    np.testing.assert_allclose(kink + abs(pieces.rise) / (2 * np.pi * k), decay, rtol=1e-13)
+    assert np.all(np.abs(rs.boundary_free_coefficients(weights, biases, k)) <= kink * (1 + 1e-12))
+    np.testing.assert_array_equal(rs.linear_pieces(weights, biases, 0.0).edges, pieces.edges)
+
+
+@pytest.mark.parametrize(("depth", "width", "seed", "step"), [(1, 6, 20, 0.5), (2, 8, 21, 0.1), (3, 6, 22, 2.0)])
+def test_pieces_with_an_activation_step_follow_the_forward_pass(depth, width, seed, step):
+    """Inside each piece the pieces evaluate like the numpy forward pass of the stepped network; across the
+    kinks the value jumps, and the boundary-free coefficients of the samples escape the kink bound like k^-1."""
+    weights, biases = random_network(depth, width, seed)
+    pieces = rs.linear_pieces(weights, biases, step)
+    middles = 0.5 * (pieces.edges[:-1] + pieces.edges[1:])
+    np.testing.assert_allclose(pieces(middles), forward_step(weights, biases, middles, step), rtol=1e-10, atol=1e-12)
+    inside = pieces.edges[:-1] + 0.999 * np.diff(pieces.edges)
+    np.testing.assert_allclose(pieces(inside), forward_step(weights, biases, inside, step), rtol=1e-9, atol=1e-11)
+    left = forward_step(weights, biases, pieces.kinks - 1e-9, step)
+    right = forward_step(weights, biases, pieces.kinks + 1e-9, step)
+    assert np.max(np.abs(right - left)) > 0.01 * step  # some neuron turns on: the network jumps
+    points = np.random.default_rng(seed).uniform(0, 1, 2000)
+    np.testing.assert_allclose(pieces(points), forward_step(weights, biases, points, step), rtol=1e-9, atol=1e-11)
+    n = 1 << 16
+    x = np.arange(n) / n
+    values, at_1 = forward_step(weights, biases, x, step), forward_step(weights, biases, [1.0], step)[0]
+    free = np.fft.rfft(values - values[0] - (at_1 - values[0]) * x) / n
+    k = np.arange(1000, 2000)
+    assert np.max(np.abs(free[k]) / rs.kink_bound(weights, biases, k, step)) > 10
+
+
+def test_a_negative_or_nan_step_is_refused():
+    weights, biases = random_network(1, 3, seed=0)
+    for step in (-0.1, np.nan, np.inf):
+        with pytest.raises(ValueError, match="step"):
+            rs.linear_pieces(weights, biases, step)
+
+
+@pytest.mark.parametrize(("depth", "width"), [(1, 5), (2, 4), (3, 3), (4, 6), (6, 8)])
+def test_sawtooth_network_has_width_to_the_depth_pieces_and_maps_onto_the_unit_interval(depth, width):
+    weights, biases = rs.sawtooth_network(depth, width)
+    assert rs.count_pieces(weights, biases) == width**depth
+    assert rs.count_pieces(weights, biases) <= rs.pieces_bound(weights, biases)
+    values, _ = forward(weights, biases, np.random.default_rng(depth).uniform(0, 1, 100_000))
+    assert values.min() > -1e-9 and values.max() < 1 + 1e-9 and values.max() > 0.9
+
+
 def _pattern(weights, biases, x):
     """Per point: +1 active, 0 inactive, -1 undecided (|z| within rounding of zero) for every hidden neuron."""
     h = np.atleast_1d(np.asarray(x, float))[:, None]

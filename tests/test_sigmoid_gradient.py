@@ -217,6 +217,20 @@ def test_decay_rate() -> None:
         sg.decay_rate([1.0], convention="hertz")
 
 
+def test_the_closed_form_is_specific_to_sech2() -> None:
+    """What the controls of the xu2018 gradient claims rest on. The Gudermannian gd (gd' = sech, poles at the
+    same ±iπ/2 but simple) has the neuron transform a e^{ikb/w} π sech(πk/2w)/(ik), w > 0 (by hand, checked by
+    quadrature in test_frequency_loss): the derived tanh transform is (2/π) z coth z times it, z = πk/2w, a
+    factor that runs from 2/π to ∞ (no choice of a or w absorbs it)."""
+    a, w, b = 1.3, 0.7, -0.4
+    k = np.array([0.05, 0.5, 1.0, 3.0, 8.0])
+    z = np.pi * k / (2 * w)
+    derived = sg.neuron_ft([a], [w], [b], k, "tanh")[:, 0]
+    gudermannian = a * np.exp(1j * k * b / w) * np.pi / np.cosh(z) / (1j * k)
+    np.testing.assert_allclose(derived / gudermannian, 2 / np.pi * z / np.tanh(z), rtol=1e-10)
+    assert np.ptp(np.abs(derived / gudermannian)) > 5
+
+
 # ---------------------------------------------------------------------------------------------------
 # properties over wide ranges
 

@@ -60,16 +60,17 @@ def test_hypothesis_explores_both_kinked_and_straight_networks():
 
 
 def test_shrinking_gives_a_small_counterexample():
-    """A false property ('no network has a kink') is refuted by a small one-hidden-layer network.
+    """A false property ('no network has a kink') is refuted by a small network.
 
-    Hypothesis's shrinker is not guaranteed to reach the one-neuron optimum (it can stop at two neurons,
-    one of them dead), so the test asks for one hidden layer of at most two neurons, derandomized so that
-    a rerun draws the same examples."""
+    Hypothesis's shrinker is not guaranteed to reach the one-neuron optimum, and on a loaded machine it can
+    stop earlier (at two neurons, one of them dead, or with a second hidden layer of one neuron), so the test
+    asks for at most two hidden layers of at most two neurons each (the search starts from up to 3 × 8),
+    derandomized so that a rerun draws the same examples."""
     network = find(relu_networks(depth=st.integers(1, 3), width=st.integers(1, 8)),
                    lambda n: count_pieces(*n) > 1, settings=settings(derandomize=True, database=None))
     weights, _ = network
     assert count_pieces(*network) > 1
-    assert len(weights) == 2 and weights[0].shape[0] <= 2
+    assert len(weights) <= 3 and all(w.shape[0] <= 2 for w in weights[:-1])
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,8 @@ def test_verify_writes_a_consistent_run_directory(tmp_path, toys):
     verdicts = json.loads((tmp_path / "verdicts.json").read_text())
     assert [set(entry) for entry in verdicts] == [
         {"claim", "version", "expected", "verdict", "margin", "spread", "explanation", "seeds", "wall_s",
-         "null_pass_probability", "controls", "sensitivity", "uncontrolled", "origin", "status"}
+         "null_pass_probability", "controls", "sensitivity", "uncontrolled", "undiscriminating", "origin",
+         "status"}
     ] * 2
     shifted = verdicts[0]["controls"]
     assert [(c["name"], c["expected"], c["verdict"]) for c in shifted] == [("shifted", "diverge", "diverge")]
@@ -104,6 +105,18 @@ def test_a_control_that_misses_its_verdict_makes_the_claim_undiscriminating(tmp_
     skipped = verify(["toy.blind"], out=tmp_path / "skipped", progress=False, controls=False)
     assert skipped.loc[0, "as_expected"]
     assert json.loads((tmp_path / "skipped" / "verdicts.json").read_text())[0]["controls"] == []
+
+
+def test_a_recorded_miss_is_a_known_finding_until_the_control_hits(tmp_path, registered):
+    finding = "the control missed on the catalogue seeds: verdict agree, margin +1 (a recorded finding)"
+    registered(dataclasses.replace(make_claim("toy.known", controls=(SHIFTED, MISSED)), undiscriminating=finding))
+    registered(dataclasses.replace(make_claim("toy.outdated", controls=(SHIFTED,)), undiscriminating=finding))
+    table = verify(["toy.known", "toy.outdated"], out=tmp_path, progress=False).set_index("claim")
+    assert table.loc["toy.known", "status"] == "undiscriminating (known)" and table.loc["toy.known", "as_expected"]
+    assert table.loc["toy.outdated", "status"] == "differs" and not table.loc["toy.outdated", "as_expected"]
+    assert finding in (tmp_path / "report.md").read_text()
+    with pytest.raises(ValueError, match="undiscriminating records a control"):
+        dataclasses.replace(make_claim("toy.none"), undiscriminating=finding)
 
 
 def test_the_null_pass_probability_of_an_order_rule_reaches_the_verdict(tmp_path, registered):

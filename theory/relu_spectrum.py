@@ -18,6 +18,12 @@ the input is 1-D (weights[0] has one column), every hidden layer is followed by 
 is affine with one output. Everything runs in float64; the kinks are exact (up to rounding): the
 interval [0, 1] is propagated layer by layer and split wherever a pre-activation, affine between the
 current breakpoints, crosses zero.
+
+Outside the hypotheses: `activation_regions`, `linear_pieces` and `kink_bound` also take `step` s ≥ 0,
+the jump of the activation σ(z) = max(z, 0) + s H(z) (the control of the spectrum claims). Such a network
+is still affine on each piece but jumps in value at the kinks where a neuron turns on, so integration by
+parts leaves a term Σ_m V_m e^{-2πikx_m} / (2πik) of order k^-1 (V_m the value jumps) that the kink
+form and its bounds do not contain: the bounds computed for it are what Theorem 1 would claim, and fail.
 """
 
 from __future__ import annotations
@@ -41,7 +47,8 @@ _MAX_EXACT_INTEGER = 2.0**53
 
 @dataclass(frozen=True)
 class PiecewiseLinear:
-    """A continuous piecewise-linear function on [0, 1]: f(x) = slopes[i] x + intercepts[i] on piece i.
+    """A piecewise-linear function on [0, 1]: f(x) = slopes[i] x + intercepts[i] on piece i (continuous
+    for a ReLU network; with an activation step it jumps at some edges).
 
     `edges` (n + 1 increasing points, edges[0] = 0, edges[-1] = 1) delimit the n pieces;
     `slope_scale[i]` is the slope of the same network with every weight replaced by its absolute value
@@ -101,6 +108,14 @@ class PiecewiseLinear:
 
 # --------------------------------------------------------------------------------------------------
 # validation
+
+
+def _step(step: float) -> float:
+    """The activation step s as a float; ValueError unless finite and ≥ 0."""
+    value = float(step)
+    if not (np.isfinite(value) and value >= 0.0):
+        raise ValueError(f"the activation step must be finite and ≥ 0, not {step!r}")
+    return value
 
 
 def _as_network(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike]) -> tuple[list, list]:
@@ -221,13 +236,16 @@ def _split(edges: np.ndarray, slope: np.ndarray, offset: np.ndarray) -> tuple[np
     return points, parent
 
 
-def activation_regions(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike]) -> PiecewiseLinear:
+def activation_regions(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], step: float = 0.0
+                       ) -> PiecewiseLinear:
     """The network on [0, 1] split into its activation regions (constant ReLU pattern on each).
 
     Every boundary is a point where some hidden pre-activation crosses zero; the network is affine on
     each region. A boundary is not always a kink (the slope may not change there, e.g. when the
-    neuron's outgoing weights are zero): `linear_pieces` merges those.
+    neuron's outgoing weights are zero): `linear_pieces` merges those. `step` is the jump s of the
+    activation max(z, 0) + s H(z) (module doc; 0 for a ReLU network).
     """
+    step = _step(step)
     ws, bs = _as_network(weights, biases)
     edges = np.array([0.0, 1.0])
     # h(x) = 2^e (slope x + offset) on each piece, starting from the input h = x.
@@ -240,6 +258,8 @@ def activation_regions(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike]
         slope, offset, scale = slope[parent], offset[parent], scale[parent]
         midpoints = 0.5 * (edges[:-1] + edges[1:])
         active = slope * midpoints[:, None] + offset > 0
+        if step:  # h = 2^e (slope x + offset) + s on the active pieces
+            offset = offset + np.ldexp(step, -exponent)
         slope, offset, scale = np.where(active, slope, 0.0), np.where(active, offset, 0.0), np.where(active, scale, 0.0)
     with np.errstate(over="ignore"):
         slopes, intercepts = np.ldexp(slope[:, 0], exponent), np.ldexp(offset[:, 0], exponent)
@@ -249,16 +269,23 @@ def activation_regions(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike]
     return PiecewiseLinear(edges, slopes, intercepts, slope_scale)
 
 
-def linear_pieces(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike]) -> PiecewiseLinear:
+def linear_pieces(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], step: float = 0.0) -> PiecewiseLinear:
     """The maximal intervals on which the network is affine (activation regions merged across non-kinks).
 
     A region boundary is kept as a kink when the slope jump exceeds the rounding error of the slopes,
-    16 (L + 1) ε times the absolute-weight slope on either side (L + 1 = number of layers).
+    16 (L + 1) ε times the absolute-weight slope on either side (L + 1 = number of layers). With an
+    activation `step`, a boundary where the value jumps by more than 16 (L + 1) ε times the largest
+    |slope scale| + |intercept| is kept too.
     """
-    regions = activation_regions(weights, biases)
+    regions = activation_regions(weights, biases, step)
     depth = len(list(weights))
     tolerance = 16.0 * (depth + 1) * _EPS * np.maximum(regions.slope_scale[:-1], regions.slope_scale[1:])
     is_kink = np.abs(regions.jumps) > tolerance
+    if _step(step):
+        at = regions.kinks
+        value_jumps = (regions.slopes[1:] - regions.slopes[:-1]) * at + regions.intercepts[1:] - regions.intercepts[:-1]
+        scale = float(np.max(regions.slope_scale) + np.max(np.abs(regions.intercepts)))
+        is_kink |= np.abs(value_jumps) > 16.0 * (depth + 1) * _EPS * scale
     starts = np.concatenate([[0], np.flatnonzero(is_kink) + 1])
     edges = np.concatenate([[0.0], regions.kinks[is_kink], [1.0]])
     return PiecewiseLinear(edges, regions.slopes[starts], regions.intercepts[starts], regions.slope_scale[starts])
@@ -348,6 +375,21 @@ def decay_bound(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], k: Ar
     return rise / angular + total_jump / angular**2
 
 
+def kink_bound(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], k: ArrayLike, step: float = 0.0
+               ) -> np.ndarray:
+    """Theorem 1's k^-2 part with the network's own constant: (Σ_m |J_m| + |f'(0+) - f'(1-)|) / (2πk)².
+
+    It bounds the boundary-free coefficients |c_k - i(f(1) - f(0))/(2πk)| of a ReLU network at every
+    k ≠ 0 (the triangle inequality on the kink form, docs/formulas.md §2). With an activation `step` the
+    same constant is computed from the slope jumps, but the network is outside the hypotheses (module
+    doc) and its coefficients exceed it like k^-1. Real, the shape of k.
+    """
+    frequencies = _frequencies(k, allow_zero=False)
+    pieces = linear_pieces(weights, biases, step)
+    total_jump = float(np.sum(np.abs(pieces.jumps))) + abs(pieces.slope_at_0 - pieces.slope_at_1)
+    return total_jump / (2.0 * np.pi * np.abs(frequencies)) ** 2
+
+
 def lipschitz_bound(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike]) -> float:
     """Π_l ‖W_l‖₂ (exact spectral norms), a bound on every local slope |f'| (Rahaman 2019, Eq. 7).
 
@@ -385,6 +427,25 @@ def worst_case_log_pieces(neurons: int, depths: ArrayLike) -> np.ndarray:
     """
     depths = np.asarray(depths, dtype=float)
     return depths * np.log1p(neurons / depths)
+
+
+def sawtooth_network(depth: int, width: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Telgarsky's construction: `depth` compositions of a `width`-piece zigzag of [0, 1] onto itself.
+
+    Hidden neuron j of every layer computes ReLU(u - j/width) of the previous zigzag u ∈ [0, 1]; the
+    outgoing weights (width, -2 width, 2 width, …) rebuild a zigzag of `width` pieces from them, so the
+    output has width^depth linear pieces on [0, 1], the most a network of that shape reaches up to the
+    factor ((1 + width) / width)^depth (Telgarsky 2016, "Benefits of depth in neural networks", COLT;
+    Montúfar, Pascanu, Cho, Bengio 2014). Float64 layers in the nn.Linear layout.
+    """
+    if depth < 1 or width < 1:
+        raise ValueError(f"depth and width must be positive, not {depth} and {width}")
+    thresholds = np.arange(width) / width
+    outgoing = np.array([float(width)] + [2.0 * width * (-1) ** j for j in range(1, width)])
+    weights = [np.ones((width, 1))] + [np.outer(np.ones(width), outgoing) for _ in range(depth - 1)]
+    weights.append(outgoing[None, :].copy())
+    biases = [-thresholds.copy() for _ in range(depth)] + [np.zeros(1)]
+    return weights, biases
 
 
 def weight_bound(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], k: ArrayLike) -> np.ndarray:

@@ -27,10 +27,15 @@ G_s = (Σ_k ‖√ρ ∂_{θ_k} f‖²_{H^s})^{1/2}, so ‖∂_t h‖_{H^s} ≤ 
 docs/formulas.md §3 writes η^{-s} for the factor; (1 + η²)^{-s/2} ≤ η^{-s}, so these bounds imply those.
 
 Regularity and rates (one hidden layer, f = Σ_j a_j σ(w_j x + b_j)): √ρ ∂_θ f lies in H^s for every s
-with tanh and the logistic sigmoid, and for s < ½ only with ReLU (∂_w f, ∂_b f jump at the kink). The
-relative tail norm ‖P⁺_η ∂_t h‖ / ‖∂_t h‖ decays like e^{-π² η / max|w_j|} (tanh: the poles of
-sech²(w x + b) nearest the real axis at Im x = π / (2|w|)), e^{-2π² η / max|w_j|} (logistic: poles at
-Im x = π / |w|), up to powers of η, and like η^{-1/2} for ReLU (|∂_t ĥ(ξ)| ~ ξ^{-1}).
+with tanh and the logistic sigmoid, for s < ½ only with ReLU (∂_w f, ∂_b f jump at the kink), and for
+s < p - ½ with σ = max(z, 0)^p (σ' = p max(z, 0)^{p-1} has a jump in its (p - 1)-th derivative).
+- The power law (the form of the source's summary: the decay in η is a power set by the regularity):
+  |∂_t ĥ(ξ)| ~ ξ^{-p}, so ‖P⁺_η ∂_t h‖ / ‖∂_t h‖ ~ η^{-(p - ½)}: -½ (ReLU), -3/2 (p = 2), -5/2 (p = 3).
+- The analytic limit (not the source's: the exponential rates come from the Fourier transform of
+  tanh and the logistic sigmoid in Xu 2018, arXiv:1808.04295, docs/formulas.md §1, with k = 2πξ): the
+  tail decays faster than every power, like e^{-π² η / max|w_j|} (tanh: the poles of sech²(w x + b)
+  nearest the real axis at Im x = π / (2|w|)) and e^{-2π² η / max|w_j|} (logistic: poles at
+  Im x = π / |w|), up to powers of η.
 """
 
 from __future__ import annotations
@@ -42,13 +47,12 @@ import sympy as sp
 
 from fpcheck.theory.derivation import Step
 
-ROUND_OFF_FLOOR = 1e-12
-"""Values below this (relative) floor are round-off, not signal: fits ignore them (docs/catalogue.md)."""
-
 TIE_FRACTION = 1e-9
 """Frequencies closer to η than this fraction of a bin width count as |ξ| = η (see `band_masks`)."""
 
 EXPONENTIAL_ACTIVATIONS = ("tanh", "logistic")
+RELU_POWERS = {"relu": 1, "relu2": 2, "relu3": 3}
+"""σ = max(z, 0)^p by name: the activations of the power-law form (module doc)."""
 RELU_TAIL_EXPONENT = -0.5
 """The power of η in ‖P⁺_η ∂_t h‖ / ‖∂_t h‖ for a ReLU network (see `tail_decay_steps("relu")`)."""
 
@@ -133,6 +137,24 @@ def band_split(values: np.ndarray, spacing: float, eta: float) -> tuple[np.ndarr
     return np.fft.ifft(spectrum * high, axis=-1).real, np.fft.ifft(spectrum * low, axis=-1).real
 
 
+def _power_spectrum(values: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
+    """(|ξ_m|, |ĝ(ξ_m)|² / (NΔ) × multiplicity) over the non-negative frequencies of a real grid function, or
+    over all the two-sided frequencies of a complex one (along the last axis).
+
+    For real g, |ĝ(-ξ)| = |ĝ(ξ)|, so each bin 0 < ξ_m < Nyquist stands for two (the real FFT, twenty times
+    faster than the complex one here); summed, the values are ∫ |ĝ|² dξ = ∫ |g|² dx (Plancherel).
+    """
+    n = values.shape[-1]
+    if np.iscomplexobj(values):
+        return np.abs(ordinary_frequencies(n, spacing)), np.abs(np.fft.fft(values, axis=-1)) ** 2 * spacing / n
+    multiplicity = np.full(n // 2 + 1, 2.0)
+    multiplicity[0] = 1.0
+    if n % 2 == 0:
+        multiplicity[-1] = 1.0
+    density = np.abs(np.fft.rfft(values, axis=-1)) ** 2 * (multiplicity * spacing / n)
+    return np.fft.rfftfreq(n, d=float(spacing)), density
+
+
 def band_energies(
     values: np.ndarray, spacing: float, etas: Sequence[float] | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -146,9 +168,7 @@ def band_energies(
     values = np.asarray(values)
     _check_grid(values, spacing)
     etas = _check_eta(np.atleast_1d(etas))
-    n = values.shape[-1]
-    density = np.abs(np.fft.fft(values, axis=-1)) ** 2 * spacing / n  # |ĝ(ξ_m)|² / (NΔ)
-    magnitude = np.abs(ordinary_frequencies(n, spacing))
+    magnitude, density = _power_spectrum(values, spacing)
     order = np.argsort(magnitude, kind="stable")
     sorted_xi = magnitude[order]
     sorted_density = density[..., order]
@@ -174,9 +194,8 @@ def sobolev_norm(values: np.ndarray, spacing: float, s: float) -> np.ndarray:
     values = np.asarray(values)
     _check_grid(values, spacing)
     _check_s(s)
-    n = values.shape[-1]
-    weight = (1.0 + ordinary_frequencies(n, spacing) ** 2) ** s
-    return np.sqrt(np.sum(weight * np.abs(np.fft.fft(values, axis=-1)) ** 2, axis=-1) * spacing / n)
+    magnitude, density = _power_spectrum(values, spacing)
+    return np.sqrt(np.sum((1.0 + magnitude**2) ** s * density, axis=-1))
 
 
 def sobolev_gradient_constant(jacobian: np.ndarray, spacing: float, s: float) -> float:
@@ -226,13 +245,6 @@ def halving_bound(eta: float | np.ndarray, s: float, sup_g_s: float, time: float
     return tail_factor(eta, s) * sup_g_s * np.sqrt(time) / HALVING_DENOMINATOR
 
 
-FINAL_STAGE_FACTOR = 10.0
-"""The final-stage prediction checked by `luo2019.final-stage`: at the end of training the high band's
-remaining share L⁺_η(T)/L⁺_η(0) is at least this multiple of the low band's L⁻_η(T)/L⁻_η(0) (the
-reconstruction's reading of "the high frequencies are fitted last"; a choice of ours, not a constant of
-the source)."""
-
-
 def final_lower_bound(
     eta: float | np.ndarray, s: float, initial_tail_norm: np.ndarray, path_sobolev_length: float
 ) -> np.ndarray:
@@ -264,69 +276,23 @@ def predicted_exponential_rate(activation: str, max_abs_weight: float) -> float:
     return float(_POLE_RATE_NUMERATOR[activation] / max_abs_weight)
 
 
+def predicted_power_exponent(activation: str) -> float:
+    """The power of η in ‖P⁺_η ∂_t h‖ / ‖∂_t h‖ for σ = max(z, 0)^p: -(p - ½) (module doc)."""
+    if activation not in RELU_POWERS:
+        raise ValueError(f"a power-law tail is predicted for {', '.join(RELU_POWERS)}, not {activation!r}")
+    return -(RELU_POWERS[activation] - 0.5)
+
+
 def sobolev_exponent(activation: str, epsilon: float = 0.01) -> float:
-    """The s used in the bounds (docs/formulas.md §3): 1 for tanh/logistic, ½ - ε for ReLU (√ρ ∂_w f has a step)."""
+    """The s used in the bounds (docs/formulas.md §3): 1 for tanh/logistic, p - ½ - ε for σ = max(z, 0)^p
+    (ReLU: ½ - ε, √ρ ∂_w f has a step)."""
     if activation in EXPONENTIAL_ACTIVATIONS:
         return 1.0
-    if activation == "relu":
+    if activation in RELU_POWERS:
         if not 0 < epsilon < 0.5:
             raise ValueError(f"ε must lie in (0, ½) so that s = ½ - ε is a ReLU regularity, not {epsilon!r}")
-        return 0.5 - epsilon
-    raise ValueError(f"activation must be one of tanh, logistic, relu, not {activation!r}")
-
-
-# ---------------------------------------------------------------------------------------------- fits
-
-def _finite_pairs(eta: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    eta, values = np.asarray(eta, dtype=float), np.asarray(values, dtype=float)
-    if eta.shape != values.shape or eta.ndim != 1:
-        raise ValueError(f"η and values must be 1-D arrays of the same length, not {eta.shape} and {values.shape}")
-    if not (np.all(np.isfinite(eta)) and np.all(np.isfinite(values))):
-        raise ValueError("η or values hold NaN or inf")
-    return eta, values
-
-
-def _require(count: int, needed: int, what: str) -> None:
-    if count < needed:
-        raise ValueError(f"{what}: only {count} points lie in the fit window (need ≥ {needed})")
-
-
-def log_linear_slope(eta: np.ndarray, values: np.ndarray, floor: float = ROUND_OFF_FLOOR) -> float:
-    """Least-squares slope of log(values) against η over the points with values > floor (docs/catalogue.md:
-    the trend of a ratio in η, round-off excluded). Needs at least two such points."""
-    eta, values = _finite_pairs(eta, values)
-    keep = np.abs(values) > floor
-    _require(int(keep.sum()), 2, "log-linear slope")
-    return float(np.polyfit(eta[keep], np.log(np.abs(values[keep])), 1)[0])
-
-
-def fit_exponential_rate(
-    eta: np.ndarray, values: np.ndarray, floor: float = ROUND_OFF_FLOOR, ceiling: float = 1e-4, power: float = 0.0
-) -> float:
-    """The rate c of the least-squares fit log v = α + p log η - c η over floor < v < ceiling, η > 0,
-    with the polynomial prefactor's power p fixed (default 0).
-
-    p = 0 fits a pure exponential (log-linear in η): the tail of ∂_t h of a one-hidden-layer tanh or
-    logistic network is dominated by the σ(w x + b) terms, whose transform has simple poles (no power
-    of ξ in front of e^{-cξ}). `ceiling` excludes the low-frequency bulk, `floor` the round-off.
-    """
-    eta, values = _finite_pairs(eta, values)
-    if not 0 < floor < ceiling:
-        raise ValueError(f"the fit window needs 0 < floor < ceiling, not ({floor}, {ceiling})")
-    keep = (values > floor) & (values < ceiling) & (eta > 0)
-    _require(int(keep.sum()), 3, "exponential-rate fit")
-    slope = np.polyfit(eta[keep], np.log(values[keep]) - power * np.log(eta[keep]), 1)[0]
-    return float(-slope)
-
-
-def fit_power_exponent(eta: np.ndarray, values: np.ndarray, eta_min: float, eta_max: float) -> float:
-    """The slope of log v against log η over eta_min ≤ η ≤ eta_max (v ~ η^slope)."""
-    eta, values = _finite_pairs(eta, values)
-    if not 0 < eta_min < eta_max:
-        raise ValueError(f"the power-fit window needs 0 < eta_min < eta_max, not [{eta_min}, {eta_max}]")
-    keep = (eta >= eta_min) & (eta <= eta_max) & (values > 0)
-    _require(int(keep.sum()), 2, "power-law fit")
-    return float(np.polyfit(np.log(eta[keep]), np.log(values[keep]), 1)[0])
+        return RELU_POWERS[activation] - 0.5 - epsilon
+    raise ValueError(f"activation must be one of tanh, logistic, {', '.join(RELU_POWERS)}, not {activation!r}")
 
 
 # --------------------------------------------------------------------------------- symbolic derivations
@@ -416,6 +382,7 @@ def tail_decay_steps(activation: str) -> list[Step]:
         ]
     if activation == "relu":
         epsilon = sp.Symbol("epsilon", positive=True)
+        r = sp.Symbol("r", positive=True)  # r = p - ½ > 0
         return [
             Step(
                 "a jump J of √ρ ∂_w f at the kink gives |ĝ(ξ)| ~ |J| / (2π|ξ|); the tail norm of 1/(2πξ) "
@@ -423,6 +390,13 @@ def tail_decay_steps(activation: str) -> list[Step]:
                 sp.sqrt(sp.Integral(1 / (4 * sp.pi**2 * xi**2), (xi, eta, sp.oo))),
                 1 / (2 * sp.pi * sp.sqrt(eta)),
                 ("ξ > η > 0",),
+            ),
+            Step(
+                "σ = max(z, 0)^p: σ' jumps in its (p - 1)-th derivative, so |ĝ(ξ)| ~ ξ^(-p) and, with r = p - ½, "
+                "the tail norm (∫_η^∞ ξ^(-2p) dξ)^(1/2) is η^(-r) / √(2r): the power is set by the regularity",
+                sp.sqrt(sp.Integral(xi ** (-(2 * r + 1)), (xi, eta, sp.oo))),
+                eta ** (-r) / sp.sqrt(2 * r),
+                ("r = p - ½ > 0", "ξ > η > 0"),
             ),
             Step(
                 "regularity: ∫_1^∞ (ξ²)^(½ - ε) ξ^(-2) dξ = 1/(2ε) is finite for every ε > 0 (s = ½ - ε) and "

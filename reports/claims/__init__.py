@@ -6,4 +6,5 @@ modules, grouped as the catalogue groups them (docs/catalogue.md): `xu2019` (1D 
 Poisson equation); their ids all start with `xu2019.`.
 """
 
-SOURCES: tuple[str, ...] = ("rahaman2019", "luo2019", "xu2019", "xu2018", "xu2019_highdim", "xu2019_applications")
+SOURCES: tuple[str, ...] = ("rahaman2019", "luo2019", "xu2019", "xu2018", "xu2019_highdim", "xu2019_applications",
+                             "basri2019")

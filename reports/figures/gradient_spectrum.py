@@ -1,6 +1,7 @@
 """Figures of the gradient-spectrum claims (`fpcheck.empirics.gradient_spectrum`): the measured |∂L(k)/∂θ_j| of
 the first seed's networks (dots) over the derived closed form of `fpcheck.theory.sigmoid_gradient` (lines), one
 panel per activation and θ, log scale; for the decay claim also the derived envelope A(k)|∂T̂/∂θ_j| (dashed).
+A control's networks (gd or erf, `network`) are named in the title.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def gradient_axes(figure: Figure, position: int, title: str, curves: Curves, poi
     axes.set_ylabel("|∂L(k)/∂θ_j|")
 
 
+def _measured_on(run: ClaimRun) -> str:
+    """The suffix naming a control's measured networks (`fpcheck.empirics.gradient_spectrum`, `network`)."""
+    network = run.setup.network
+    return "" if network == "derived" else f"; measured on {network} networks"
+
+
 def _derived(data: dict, k: np.ndarray, width: float, activation: str) -> tuple[dict, np.ndarray]:
     residual = sigmoid_gradient.gaussian_residual(data["a"], data["w"], data["b"], k, width, activation)
     return sigmoid_gradient.frequency_gradient(data["a"], data["w"], data["b"], k, residual, activation), residual
@@ -55,7 +62,8 @@ def closed_form(run: ClaimRun) -> list[Figure]:
             points = [(own_k[j][order], measured[j, :, j][order]) for j, order in enumerate(orders)]
             curves = [(dense, derived[name][:, j]) for j in range(m)]
             gradient_axes(figure, 3 * row + column + 1, f"{activation}: ∂L/∂{name}_j", curves, points)
-    figure.suptitle("xu2018.tanh-gradient-closed-form: autograd (dots) vs derived closed form (lines)")
+    figure.suptitle("xu2018.tanh-gradient-closed-form: autograd (dots) vs derived closed form (lines)"
+                    + _measured_on(run))
     figure.tight_layout()
     return [figure]
 
@@ -75,6 +83,7 @@ def decay(run: ClaimRun) -> list[Figure]:
             points = [(kp, data["gradient"][column][positive, j]) for j in range(m)]
             envelopes = [(kp, np.abs(residual) * envelope[name][:, j]) for j in range(m)]
             gradient_axes(figure, 3 * row + column + 1, f"{activation}: ∂L/∂{name}_j", curves, points, envelopes)
-    figure.suptitle("xu2018.gradient-exponential-decay: measured (dots), derived (lines), derived envelope (dashed)")
+    figure.suptitle("xu2018.gradient-exponential-decay: measured (dots), derived (lines), derived envelope (dashed)"
+                    + _measured_on(run))
     figure.tight_layout()
     return [figure]

@@ -1,6 +1,6 @@
-"""Figures of the Poisson claim (`fpcheck.empirics.poisson_race`): max error against wall time for the three
-solvers, and the relative error at each peak over Jacobi's sweeps and over the DNN's steps (first seed
-whose network trained)."""
+"""Figures of the Poisson claim (`fpcheck.empirics.poisson_race`): max error against time (the CPU time of the
+one thread the solvers run on) for the three solvers, and the relative error at each peak over Jacobi's sweeps
+and over the DNN's steps (first seed whose network trained)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fpcheck.reports.claim import ClaimRun
 
 
 def solver_race(run: ClaimRun) -> list[Figure]:
-    """Max |v - u| against wall time (the hybrid shifted by its DNN phase); peak errors of Jacobi and the DNN."""
+    """Max |v - u| against time (the hybrid shifted by its DNN phase); peak errors of Jacobi and the DNN."""
     result, setup = run.result, run.setup
     if not result.dnn:
         return []
@@ -24,7 +24,7 @@ def solver_race(run: ClaimRun) -> list[Figure]:
     axes.loglog(switch + hybrid.seconds, hybrid.max_error, color="tab:green", linestyle="--", label="DNN then Jacobi")
     axes.plot([switch], [hybrid.max_error[0]], "k*", markersize=10, label=f"switch (step {setup.switch_step})")
     axes.axhline(setup.tolerance, color="grey", linestyle=":", linewidth=0.8)
-    axes.set_xlabel("wall time (s)")
+    axes.set_xlabel("time (s, CPU of one thread)")
     axes.set_ylabel("max |v - u|")
     axes.set_title(f"seed {dnn.seeds[0]}", fontsize=8)
     axes.legend(fontsize=7)

@@ -1,7 +1,7 @@
 """Figures of the sine-fit claims (`fpcheck.empirics.sine_fit`): the heatmap of Δ_F (Xu et al.) or of
 the normalised amplitude 2|f̂(k)|/A (Rahaman et al.) per peak over training, the target against the fit
 at a few steps, the convergence steps per seed, the held-out error of early stopping, the amplitude lost
-under perturbations and the weight-norm bound over training.
+under perturbations and the exact-kink bound over training.
 """
 
 from __future__ import annotations
@@ -175,27 +175,30 @@ def robustness(run: ClaimRun) -> list[Figure]:
     return [figure]
 
 
-def norm_bound(run: ClaimRun) -> list[Figure]:
-    """Π‖W‖₂ over training beside the highest peak's Δ_F; the bound against the target amplitude; Δ_F heatmap."""
+def kink_bound(run: ClaimRun) -> list[Figure]:
+    """Theorem 1 at the highest peak k over training, per seed: Π‖W_l‖₂ and the piece count N_f; the exact-kink
+    bound (solid), the weight-norm bound with N_f (dashed) and the measured |ĥ(k)| (dotted), all over |ŷ(k)|,
+    with the step at which the lower peaks were fitted (vertical); the Δ_F heatmap of the first seed."""
     art, result, seeds, k_max = run.measurement.artifacts, run.result, run.seeds, run.setup.peaks[-1]
+    steps = result.bound_steps
     figure = Figure(figsize=(11, 3.4))
-    norms, error, bound = (figure.add_subplot(1, 3, i) for i in (1, 2, 3))
+    norms, pieces, bounds = (figure.add_subplot(1, 3, i) for i in (1, 2, 3))
     for member, seed in enumerate(seeds):
-        (line,) = norms.plot(result.bound_steps, result.norm_product[:, member], linewidth=0.9, label=f"seed {seed}")
-        error.plot(result.steps, art["errors"][:, member, -1], color=line.get_color(), linewidth=0.9)
-        bound.plot(result.bound_steps, art["bound"][:, member], color=line.get_color(), linewidth=0.9)
-        bound.axhline(art["target"][member], color=line.get_color(), linestyle=":", linewidth=0.8)
-        for axes in (error, bound):
-            if art["lower_done"][member] <= result.steps[-1]:
-                axes.axvline(art["lower_done"][member], color=line.get_color(), linestyle="--", linewidth=0.6)
+        (line,) = norms.semilogy(steps, art["lipschitz"][:, member], linewidth=0.9, label=f"seed {seed}")
+        colour = line.get_color()
+        pieces.plot(steps, art["pieces"][:, member], color=colour, linewidth=0.9)
+        target = art["target"][member]
+        bounds.semilogy(steps, art["kink_bound"][:, member] / target, color=colour, linewidth=1.0)
+        bounds.semilogy(steps, art["weight_bound"][:, member] / target, "--", color=colour, linewidth=0.8)
+        bounds.semilogy(steps, art["amplitude"][:, member] / target, ":", color=colour, linewidth=0.8)
+        if art["lower_fitted"][member] <= result.steps[-1]:
+            bounds.axvline(art["lower_fitted"][member], color=colour, linestyle="-.", linewidth=0.6)
+    bounds.axhline(1.0, color="black", linewidth=0.8)
     norms.set_title("Π‖W_l‖₂ (exact spectral norms)", fontsize=9)
-    norms.set_xlabel("training step")
-    error.set_title(f"Δ_F at the highest peak k = {k_max} (dashed: lower peaks converged)", fontsize=8)
-    error.set_xlabel("training step")
-    error.set_yscale("log")
-    bound.set_title(f"weight-norm bound at k = {k_max} vs |ŷ(k)| (dotted)", fontsize=9)
-    bound.set_xlabel("training step")
-    bound.set_yscale("log")
+    pieces.set_title("linear pieces N_f of the network on [0, 1]", fontsize=9)
+    bounds.set_title(f"k = {k_max}: exact-kink (—), Π‖W‖₂ N_f (--), |ĥ| (··) over |ŷ(k)|", fontsize=8)
+    for axes in (norms, pieces, bounds):
+        axes.set_xlabel("training step")
     if len(seeds) <= 10:
         norms.legend(fontsize=6)
     figure.tight_layout()
