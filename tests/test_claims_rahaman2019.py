@@ -7,8 +7,7 @@ jump: k^-1, above the kink bound; a large jump: above the weight bound), a sine 
 to the samples (not piecewise linear: its coefficient escapes the k^-2 bound), the samples scaled by 1e4
 after the bound was computed, a network that did not train (undetermined). The depth claim holds for
 sawtooth networks (w^D pieces, its control) and fails on the real initialised networks. The training
-claims (Figs. 1, 2, §5) are checked on hand-made rows for their wiring and on small real runs for the
-physics.
+claims (Figs. 1, 2, §5) are tested in test_claims_rahaman2019_training.py.
 """
 
 from __future__ import annotations
