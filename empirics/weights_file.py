@@ -37,6 +37,8 @@ def load_network(path: str | Path) -> tuple[list[np.ndarray], list[np.ndarray], 
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"no such file: {path}")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputFileError(f"{path} is larger than the limit of {MAX_FILE_BYTES >> 20} MiB")
     if path.suffix == ".npz":
         weights, biases = _from_npz(path)
         kind = "npz"
@@ -51,8 +53,6 @@ def load_network(path: str | Path) -> tuple[list[np.ndarray], list[np.ndarray], 
 
 
 def _from_npz(path: Path) -> Layers:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputFileError(f"{path} is larger than the limit of {MAX_FILE_BYTES >> 20} MiB")
     if not zipfile.is_zipfile(path):
         raise InputFileError(f"{path} is not a readable .npz archive (not a zip file; .npy files are not accepted)")
     try:
@@ -99,8 +99,6 @@ def _natural_key(name: str) -> tuple:
 def _from_state_dict(path: Path) -> Layers:
     import torch
 
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputFileError(f"{path} is larger than the limit of {MAX_FILE_BYTES >> 20} MiB")
     try:
         with warnings.catch_warnings():  # torch warns about refused or old pickles: the one line below says it
             warnings.simplefilter("ignore")
