@@ -18,6 +18,7 @@ BENCHMARKS: tuple[str, ...] = (
     "benchmarks.ensemble_training:ensemble_benchmark",
     "benchmarks.highdim:nufft_benchmark",
     "benchmarks.highdim:filtering_benchmark",
+    "benchmarks.monitor:monitor_benchmark",
 )
 
 

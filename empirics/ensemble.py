@@ -16,10 +16,16 @@ first step) and never affects the other seeds. Snapshots record the outputs (`lo
 evaluation inputs after the listed numbers of updates and call an optional hook with the step and the
 current parameters; step 0 is the initialisation. The engine sets no torch thread count: the caller
 (`fpcheck.empirics.runtime.fixed_threads`) does.
+
+Device: the engine trains on the task's device (`fpcheck.empirics.runtime.device`, CPU by default). It moves
+the data, the initial parameters and the loss's tensors there itself, so an experiment builds its tensors
+on the CPU; the snapshot hook sees the parameters on the CPU, and the run's losses, outputs and final
+parameters come back on the CPU. On the CPU every move is a no-op.
 """
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +36,7 @@ from tqdm import tqdm
 
 from fpcheck.empirics.losses import Loss, MeanSquaredError
 from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec, ensemble_forward, from_modules, init_ensemble, to_modules
-from fpcheck.empirics.runtime import progress_enabled
+from fpcheck.empirics.runtime import device, progress_enabled
 
 OPTIMIZERS = ("adam", "gd")
 SnapshotHook = Callable[[int, EnsembleParameters], None]
@@ -117,9 +123,10 @@ def train_ensemble(
     called at every snapshot with the current parameters (read-only: do not modify them). `readout`
     (module doc) applies to the outputs on every input.
     """
-    loss = MeanSquaredError() if loss is None else loss
+    on = device()
+    loss = _on_device(MeanSquaredError() if loss is None else loss, on)
     seeds = tuple(int(seed) for seed in seeds)
-    params = init_ensemble(spec, seeds) if initial is None else initial.detached()
+    params = init_ensemble(spec, seeds) if initial is None else initial.detached().to(on)
     if params.members != len(seeds):
         raise ValueError(f"the initial parameters hold {params.members} networks for {len(seeds)} seeds")
     x, y = _batched(inputs, len(seeds), "inputs"), _batched(targets, len(seeds), "targets")
@@ -139,7 +146,7 @@ def train_ensemble(
         return loss.recorded(forward(inputs_))
 
     def current() -> EnsembleParameters:
-        return params
+        return params.to("cpu")
 
     for step in _progress(config, len(seeds)):
         optimizer.zero_grad(set_to_none=True)
@@ -177,7 +184,7 @@ def train_one_by_one(
     seeds = tuple(int(seed) for seed in seeds)
     x, y = _batched(inputs, len(seeds), "inputs"), _batched(targets, len(seeds), "targets")
     evaluations = {name: _batched(t, len(seeds), name) for name, t in (eval_inputs or {"train": inputs}).items()}
-    modules = to_modules(spec, init_ensemble(spec, seeds))
+    modules = [module.to(device()) for module in to_modules(spec, init_ensemble(spec, seeds))]
     runs = []
     for member, (seed, module) in enumerate(zip(seeds, modules, strict=True)):
         own = {name: t[member : member + 1] for name, t in evaluations.items()}
@@ -212,11 +219,24 @@ def train_one_by_one(
     return _stack_runs(runs)
 
 
+def _on_device(loss: Loss, target: torch.device) -> Loss:
+    """The loss with its tensor attributes (Sobolev weights, a filter, a forcing) on `target` (a shallow
+    copy; the loss itself on the CPU)."""
+    if target.type == "cpu":
+        return loss
+    moved = copy.copy(loss)
+    for name, value in vars(loss).items():
+        if isinstance(value, torch.Tensor):
+            object.__setattr__(moved, name, value.to(target))  # frozen dataclasses too
+    return moved
+
+
 def _batched(tensor: torch.Tensor, members: int, name: str) -> torch.Tensor:
-    """(N, d) -> (S, N, d) float32 (a view), or a given (S, N, d); ValueError for non-finite data."""
+    """(N, d) -> (S, N, d) float32 on the task's device (a view), or a given (S, N, d); ValueError for
+    non-finite data."""
     if not isinstance(tensor, torch.Tensor):
         tensor = torch.as_tensor(np.asarray(tensor))
-    tensor = tensor.to(torch.float32)
+    tensor = tensor.to(device=device(), dtype=torch.float32)
     if not torch.isfinite(tensor).all():
         raise ValueError(f"{name} holds NaN or inf")
     if tensor.dim() == 2:
@@ -262,13 +282,13 @@ class _Recorder:
         self.evaluations = evaluations
         self.steps = config.snapshots
         self.index = {int(step): i for i, step in enumerate(self.steps)}
-        self.losses = torch.full((config.steps + 1, len(seeds)), float("nan"), dtype=torch.float32)
+        self.losses = torch.full((config.steps + 1, len(seeds)), float("nan"), dtype=torch.float32, device=device())
         self.outputs = {
             name: np.full((len(self.steps), len(seeds), inputs.shape[1], d_out), np.nan)
             for name, inputs in evaluations.items()
         }
         self.diverged: dict[int, int] = {}
-        self.limit = torch.full((len(seeds),), float("inf"))
+        self.limit = torch.full((len(seeds),), float("inf"), device=device())
 
     def maybe_record(
         self,
@@ -284,7 +304,7 @@ class _Recorder:
         with torch.no_grad():
             for name, inputs in self.evaluations.items():
                 out = known[name] if known and name in known else forward(inputs)
-                self.outputs[name][i] = out.double().numpy()
+                self.outputs[name][i] = out.double().cpu().numpy()
         if self.on_snapshot is not None:
             with torch.no_grad():
                 self.on_snapshot(step, current())
@@ -309,8 +329,8 @@ class _Recorder:
             seeds=self.seeds,
             steps=self.steps,
             outputs=self.outputs,
-            loss=self.losses.double().numpy(),
-            params=params,
+            loss=self.losses.double().cpu().numpy(),
+            params=params.to("cpu"),
             diverged=dict(self.diverged),
         )
 

@@ -60,9 +60,10 @@ def sine_targets(
 
 
 def network_spec(setup: SineFit, init_scale: float | None = None) -> MLPSpec:
-    """The setup's MLP: one input, `hidden` widths, one output (`init_scale` replaces the setup's)."""
+    """The setup's MLP: `input_width` inputs (1, or the Fourier features), `hidden` widths, one output
+    (`init_scale` replaces the setup's)."""
     scale = setup.init_scale if init_scale is None else init_scale
-    return MLPSpec((1, *setup.hidden, 1), setup.activation, setup.init, scale)
+    return MLPSpec((setup.input_width, *setup.hidden, 1), setup.activation, setup.init, scale)
 
 
 def training_config(setup: SineFit, description: str) -> TrainingConfig:
@@ -96,7 +97,8 @@ def _train(
     grids: Mapping[str, PeriodicGrid] = {"train": setup.train_grid}
     if setup.holdout:
         grids = {**grids, "test": setup.test_grid}
-    inputs = {name: torch.as_tensor(grid.points, dtype=torch.float32)[:, None] for name, grid in grids.items()}
+    inputs = {name: torch.as_tensor(setup.network_inputs(grid.points), dtype=torch.float32)
+              for name, grid in grids.items()}
     targets = torch.as_tensor(labels, dtype=torch.float32)[:, :, None]
     return train_ensemble(network_spec(setup, init_scale), seeds, inputs["train"], targets,
                           training_config(setup, description), eval_inputs=inputs, on_snapshot=on_snapshot,

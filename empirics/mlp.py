@@ -4,7 +4,8 @@ An ensemble of S networks of the same architecture is held as one weight tensor 
 (S, d_in, d_out) and one bias tensor of shape (S, 1, d_out), so the forward pass of every seed is one
 batched matmul per layer: h_{l+1} = σ(h_l W_l + b_l) (`torch.baddbmm`). Seed s is initialised from
 its own generator (`empirics.seeding`, stream "init"), so it gets the same numbers whatever other
-seeds share the ensemble.
+seeds share the ensemble. The parameters are drawn on the CPU (the generators are CPU ones) and moved to
+the task's device (`fpcheck.empirics.runtime.device`), so every device starts from the same numbers.
 
 Initialisation (documented; `init_scale` sets the size):
 - "normal": W and b entries ~ N(0, init_scale² / fan_in) (LeCun normal);
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 
 import torch
 
+from fpcheck.empirics.runtime import device
 from fpcheck.empirics.seeding import torch_generator
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -106,9 +108,14 @@ class EnsembleParameters:
             [w.detach().clone() for w in self.weights], [b.detach().clone() for b in self.biases]
         )
 
+    def to(self, target: torch.device | str) -> EnsembleParameters:
+        """The parameters on `target` (the same tensors when they are there already)."""
+        return EnsembleParameters([w.to(target) for w in self.weights], [b.to(target) for b in self.biases])
+
 
 def init_ensemble(spec: MLPSpec, seeds: Sequence[int]) -> EnsembleParameters:
-    """Initial float32 parameters of one network per seed, each drawn from the seed's "init" stream.
+    """Initial float32 parameters of one network per seed, each drawn from the seed's "init" stream, on
+    the task's device (module doc).
 
     Per seed and layer, in order: the weight (d_out, d_in) as torch.nn.Linear stores it, then the bias.
     """
@@ -124,7 +131,7 @@ def init_ensemble(spec: MLPSpec, seeds: Sequence[int]) -> EnsembleParameters:
             biases[index].append(_draw(spec.init, (1, fan_out), scale, generator))
     return EnsembleParameters(
         [torch.stack(layer).contiguous() for layer in weights], [torch.stack(layer) for layer in biases]
-    )
+    ).to(device())
 
 
 def _draw(init: str, shape: tuple[int, int], scale: float, generator: torch.Generator) -> torch.Tensor:

@@ -12,7 +12,8 @@ diagonalises, the rate of frequency k is proportional to λ_k w_k, where λ_k is
 (ordinary frequency k in cycles per period P; Basri et al. 2020, arXiv:2003.04560, for the kernel regime,
 Yu, Yang, Townsend 2023, arXiv:2205.14300, for the weighting). A larger λ_k w_k means a faster decay of
 frequency k. The kernel is computed in float64 from the float32 initialisation of `init_ensemble`, so
-the networks are those a claim's seeds train.
+the networks are those a claim's seeds train. The Jacobians are computed on the task's device
+(`fpcheck.empirics.runtime.device`); the kernels come back as numpy.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from torch.func import functional_call, jacrev
 
 from fpcheck.empirics.grids import PeriodicGrid
 from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec, init_ensemble, to_modules
+from fpcheck.empirics.runtime import device
 
 MAX_KERNEL_ENTRIES = 1 << 26
 """points² × parameters beyond which the Jacobian contraction is refused (~0.5 GiB of float64)."""
@@ -32,10 +34,11 @@ MAX_KERNEL_ENTRIES = 1 << 26
 
 def empirical_ntk(spec: MLPSpec, params: EnsembleParameters, points: np.ndarray) -> np.ndarray:
     """K (S, N, N) of each network of the ensemble on the 1D inputs `points` (N,), float64."""
-    x = torch.as_tensor(np.asarray(points, dtype=np.float64)[:, None])
+    on = device()
+    x = torch.as_tensor(np.asarray(points, dtype=np.float64)[:, None], device=on)
     kernels = []
     for module in to_modules(spec, params):
-        module = module.double()
+        module = module.double().to(on)
         named = {name: tensor.detach() for name, tensor in module.named_parameters()}
         count = sum(tensor.numel() for tensor in named.values())
         if x.shape[0] * count > MAX_KERNEL_ENTRIES:
@@ -46,7 +49,7 @@ def empirical_ntk(spec: MLPSpec, params: EnsembleParameters, points: np.ndarray)
 
         jacobian = jacrev(output)(named)
         flat = torch.cat([block.reshape(x.shape[0], -1) for block in jacobian.values()], dim=1)
-        kernels.append((flat @ flat.T).numpy())
+        kernels.append((flat @ flat.T).cpu().numpy())
     return np.stack(kernels)
 
 

@@ -4,8 +4,15 @@
 runs (restored afterwards), so in-process, LocalCluster and remote runs give bit-identical numbers.
 `PROGRESS_VARIABLE` hides every training progress bar when set to 0 (`fpcheck verify --quiet`).
 
-torch is imported inside `fixed_threads` only: importing this module (the verdict layer does) loads no
-torch.
+`on_device(name)` selects the torch device of the experiments while a task runs (`fpcheck verify --device`,
+"cpu" by default): the training engine (`fpcheck.empirics.ensemble`), the networks of `fpcheck.empirics.mlp`
+and the NTK of `fpcheck.empirics.ntk` create their tensors on `device()`; the initial parameters are drawn
+on the CPU from each seed's CPU generator and then moved, and results come back as numpy. The device is
+set here rather than in every setup, so setups and their hashes stay as they are; bit-identity holds per
+device only. `check_device(name)` refuses a name that is not a device, or one this machine lacks.
+
+torch is imported inside the functions only (and for "cpu", `check_device` needs none): importing this
+module (the verdict layer does) loads no torch.
 """
 
 from __future__ import annotations
@@ -13,8 +20,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from threadpoolctl import threadpool_limits
+
+from fpcheck.errors import DeviceError
+
+if TYPE_CHECKING:
+    import torch
+
+DEVICES = ("cpu", "cuda")
+_DEVICE = ["cpu"]  # the device of the running task (`on_device`)
 
 PROGRESS_VARIABLE = "FPCHECK_PROGRESS"
 """Set to 0 in the environment to hide every training progress bar (read at each training run)."""
@@ -32,7 +48,45 @@ def fixed_threads(threads: int) -> Iterator[None]:
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        with threadpool_limits(limits=threads):
+        with blas_threads(threads):
             yield
     finally:
         torch.set_num_threads(before)
+
+
+@contextmanager
+def blas_threads(threads: int) -> Iterator[None]:
+    """The BLAS of numpy/scipy on `threads` threads while the block runs (no torch: the reconciler's)."""
+    with threadpool_limits(limits=threads):
+        yield
+
+
+def check_device(name: object) -> str:
+    """`name` if it is a device of DEVICES that this machine has, else DeviceError (one line)."""
+    if not isinstance(name, str) or name not in DEVICES:
+        raise DeviceError(f"--device must be one of {', '.join(DEVICES)}, not {name!r}")
+    if name == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise DeviceError(f"--device cuda: CUDA is not available here (torch {torch.__version__}, "
+                              f"{'built without CUDA' if torch.version.cuda is None else 'no GPU found'}); "
+                              "use --device cpu")
+    return name
+
+
+@contextmanager
+def on_device(name: str) -> Iterator[None]:
+    """Experiments create their tensors on `name` while the block runs (checked first: DeviceError)."""
+    _DEVICE.append(check_device(name))
+    try:
+        yield
+    finally:
+        _DEVICE.pop()
+
+
+def device() -> torch.device:
+    """The torch device of the running task ("cpu" outside `on_device`)."""
+    import torch
+
+    return torch.device(_DEVICE[-1])

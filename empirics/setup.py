@@ -7,6 +7,11 @@ in `__post_init__`, so an invalid setup never exists: a claim's own setup fails 
 a `--config` override fails before anything runs, with one line naming the field (`SetupError`).
 
 - `seeds` (every setup has it) is the default number of seeds, run as seeds 0 … seeds - 1;
+- `seed_batch` (every setup has it) is how many of them one task runs: None (the default) runs them all
+  in one task, n splits them into tasks of n consecutive seeds (the last one shorter), which an executor
+  may spread over workers. It is part of the setup, never of the executor, since a network's numbers
+  may depend on the batch it trains in; while it is None, `data()` and `experiment_data()` leave it out,
+  so a setup that does not batch keeps the data (and the configuration hash) it had before the field;
 - fields declared with `param(..., analysis=True)` are analysis choices (a threshold, a level): they do
   not change the experiment, so the experiment's key (`experiment_data`) leaves them out;
 - `override(changes)` returns the setup with fields replaced from plain data (TOML or JSON values:
@@ -57,6 +62,7 @@ class Setup:
     """Base of every family's setup (module doc)."""
 
     seeds: int = param(3, at_least=1, at_most=MAX_SEEDS)
+    seed_batch: int | None = param(None, positive=True, at_most=MAX_SEEDS)
 
     family: ClassVar[str] = "setup"
 
@@ -100,13 +106,17 @@ class Setup:
             raise SetupError(f"{prefix}{error}") from None
 
     def data(self) -> dict[str, Any]:
-        """Every field as JSON-able data (tuples as lists)."""
-        return {spec.name: _to_data(getattr(self, spec.name)) for spec in dataclasses.fields(self)}
+        """Every field as JSON-able data (tuples as lists); `seed_batch` only when set (module doc)."""
+        return {spec.name: _to_data(getattr(self, spec.name)) for spec in dataclasses.fields(self)
+                if not self._unbatched(spec.name)}
 
     def experiment_data(self) -> dict[str, Any]:
         """The fields that fix the experiment's numbers: every field but `seeds` and the analysis ones."""
         return {spec.name: _to_data(getattr(self, spec.name)) for spec in dataclasses.fields(self)
-                if spec.name != "seeds" and not spec.metadata.get("analysis")}
+                if spec.name != "seeds" and not spec.metadata.get("analysis") and not self._unbatched(spec.name)}
+
+    def _unbatched(self, field: str) -> bool:
+        return field == "seed_batch" and self.seed_batch is None
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

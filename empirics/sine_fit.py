@@ -6,11 +6,16 @@ Setting. The target Σ_i A_i sin(2π k_i x / P + φ_i) is sampled on the on-bin 
 al. 2019, Eq. 8); one MLP per seed (`hidden` widths, `activation`, `init` × `init_scale`) is trained full
 batch on the mean squared error (or the Sobolev loss, `fpcheck.empirics.losses.SobolevLoss`, of order
 `sobolev_s`, its weights capped above the highest peak with `sobolev_cap`) with Adam or plain gradient descent,
-float32. Spectra follow `fpcheck.empirics.spectra`: ordinary frequency in cycles per period, c_k =
-(1/n) Σ_j v_j e^{-2πikx_j/P}, network and labels transformed alike. Δ_F(k) = |ĥ(k) - ŷ(k)| / |ŷ(k)|
-(complex difference); 2|ĥ(k)|/A = |ĥ(k)|/|ŷ(k)| is Rahaman's normalised amplitude. A peak converges
-at the first snapshot after which Δ_F stays below `threshold` to the end; a peak that never does
-converges "after the last step" (ties last).
+float32. Input encoding: with encoding = "fourier-peaks" the network reads, instead of x, the Fourier
+features [a_i sin(2π k_i x / P), a_i cos(2π k_i x / P)] at the target's own peaks k_i, a_i = encoding_scale
+× k_i / max k (Tancik et al. 2020, "Fourier features let networks learn high frequency functions in low
+dimensional domains", NeurIPS, arXiv:2006.10739: the NTK of the encoded network is a function of
+Σ_i a_i² cos(2π k_i (x - x') / P), whose first-order term gives peak k_i the rate ∝ a_i²).
+Spectra follow `fpcheck.empirics.spectra`: ordinary frequency in cycles per period, c_k = (1/n) Σ_j v_j
+e^{-2πikx_j/P}, network and labels transformed alike. Δ_F(k) = |ĥ(k) - ŷ(k)| / |ŷ(k)| (complex difference);
+2|ĥ(k)|/A = |ĥ(k)|/|ŷ(k)| is Rahaman's normalised amplitude. A peak converges at the first snapshot after
+which Δ_F stays below `threshold` to the end; a peak that never does converges "after the last step" (ties
+last).
 
 Experiments (each a setup type and a result type):
 - `SINE_FIT` (`SineFit`): the fit itself, optionally on the even grid points with the odd ones held out;
@@ -24,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -71,6 +76,8 @@ class SineFit(Setup):
     loss: Literal["mse", "sobolev"] = "mse"
     sobolev_s: float = param(0.0, at_least=-8.0, at_most=8.0)
     sobolev_cap: Literal["none", "highest-peak"] = "none"
+    encoding: Literal["none", "fourier-peaks"] = "none"
+    encoding_scale: float = param(1.0, positive=True)
     threshold: float = param(0.1, positive=True, analysis=True)
     level: float = param(0.9, positive=True, analysis=True)
 
@@ -91,10 +98,35 @@ class SineFit(Setup):
                         f"{train_points} training points")
         if self.snapshot_every > self.steps:
             self.refuse("snapshot_every", f"{self.snapshot_every} exceeds steps = {self.steps}")
-        widths = (1, *self.hidden, 1)
+        if self.encoding == "none" and self.encoding_scale != 1.0:
+            self.refuse("encoding_scale", "applies only with an encoding (encoding = 'fourier-peaks')")
+        widths = (self.input_width, *self.hidden, 1)
         parameters = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:], strict=True))
         if parameters * self.seeds > MAX_PARAMETERS:
             self.refuse("hidden", f"{parameters} parameters × {self.seeds} seeds exceeds the limit {MAX_PARAMETERS}")
+
+    def data(self) -> dict[str, Any]:
+        """Every field as data, the input encoding's fields left out while there is no encoding (so a setup
+        without one keeps the data, and the configuration hash, it had before they existed)."""
+        data = super().data()
+        if self.encoding == "none":
+            del data["encoding"], data["encoding_scale"]
+        return data
+
+    @property
+    def input_width(self) -> int:
+        """The network's input width: 1 for x itself, 2 per peak with the Fourier-feature encoding."""
+        return 1 if self.encoding == "none" else 2 * len(self.frequencies)
+
+    def network_inputs(self, points: np.ndarray) -> np.ndarray:
+        """The network's inputs (N, input_width) at the grid points (N,) (module doc, "Input encoding")."""
+        x = np.asarray(points, dtype=np.float64)
+        if self.encoding == "none":
+            return x.reshape(-1, 1)  # strides (8, 8), not x[:, None]'s (8, 0): the matmul kernels, so the bits, differ
+        peaks = np.asarray(self.peaks, dtype=np.float64)
+        scales = self.encoding_scale * peaks / peaks[-1]
+        angles = 2 * np.pi * np.outer(x, peaks) / self.grid.period
+        return np.concatenate([scales * np.sin(angles), scales * np.cos(angles)], axis=1)
 
     @property
     def peaks(self) -> list[int]:
@@ -159,6 +191,11 @@ class PerturbedSineFit(SineFit):
     perturbation_norms: tuple[float, ...] = param((1.0, 2.0, 4.0, 8.0), positive=True, max_length=64)
     samples: int = param(1024, positive=True, at_most=1_000_000)
 
+    def check(self) -> None:
+        super().check()
+        if self.encoding != "none":
+            self.refuse("encoding", "the perturbed networks are evaluated on x itself: it must be 'none'")
+
 
 @dataclass(frozen=True, kw_only=True)
 class NormTrackedSineFit(SineFit):
@@ -168,6 +205,8 @@ class NormTrackedSineFit(SineFit):
 
     def check(self) -> None:
         super().check()
+        if self.encoding != "none":
+            self.refuse("encoding", "the bounds read 1D ReLU networks of x itself: it must be 'none'")
         if self.bound_every % self.snapshot_every:
             self.refuse("bound_every",
                         f"{self.bound_every} must be a multiple of snapshot_every = {self.snapshot_every}")

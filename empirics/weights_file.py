@@ -53,18 +53,7 @@ def load_network(path: str | Path) -> tuple[list[np.ndarray], list[np.ndarray], 
 
 
 def _from_npz(path: Path) -> Layers:
-    if not zipfile.is_zipfile(path):
-        raise InputFileError(f"{path} is not a readable .npz archive (not a zip file; .npy files are not accepted)")
-    try:
-        with zipfile.ZipFile(path) as members:
-            for member in members.infolist():
-                _check_member(path, members, member)
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except InputFileError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise InputFileError(f"{path} is not a readable .npz archive ({_first_line(error)})") from None
+    arrays = load_npz_arrays(path)
     count = sum(1 for name in arrays if re.fullmatch(r"W\d+", name))
     expected = {f"{letter}{index}" for index in range(count) for letter in "Wb"}
     if count == 0:
@@ -75,6 +64,29 @@ def _from_npz(path: Path) -> Layers:
             f"{path}: expected keys W0, b0, …, W{count - 1}, b{count - 1}; missing {missing}, unexpected {extra}"
         )
     return [arrays[f"W{i}"] for i in range(count)], [arrays[f"b{i}"] for i in range(count)]
+
+
+def load_npz_arrays(path: str | Path) -> dict[str, np.ndarray]:
+    """The arrays of an .npz archive (no pickles), each header checked against MAX_ARRAY_VALUES before it is
+    read, and the file against MAX_FILE_BYTES; InputFileError with one line otherwise. The one reader of
+    user .npz files (weights here, saved predictions for `fpcheck monitor`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"no such file: {path}")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputFileError(f"{path} is larger than the limit of {MAX_FILE_BYTES >> 20} MiB")
+    if not zipfile.is_zipfile(path):
+        raise InputFileError(f"{path} is not a readable .npz archive (not a zip file; .npy files are not accepted)")
+    try:
+        with zipfile.ZipFile(path) as members:
+            for member in members.infolist():
+                _check_member(path, members, member)
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except InputFileError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise InputFileError(f"{path} is not a readable .npz archive ({_first_line(error)})") from None
 
 
 def _check_member(path: Path, members: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:

@@ -13,6 +13,7 @@ pull in the others:
   `param` (a typed setup), `Experiment` and `Result` (what it runs), `Prediction`, `Measurement`,
   `tidy`, `concat`, `ALL_SEEDS` and `@produces` (what its functions return) are what a claim is made of;
 - `fpcheck.strategies` holds the hypothesis strategies for property tests of your own;
+- `fpcheck.monitor.FrequencyMonitor` judges the frequency order of your own training loop (docs/monitor.md);
 - `FpcheckError` is the base class of every error that means bad input or a refusing environment.
 """
 

@@ -1,10 +1,12 @@
 """The `fpcheck` command line: a thin layer over the Python API (docs/design.md).
 
-    fpcheck list [--json]
+    fpcheck list [--json] [--claims PATH_OR_MODULE ...]
     fpcheck verify [CLAIM ...] [--profile quick|paper] [--seeds N] [--config FILE.toml] [--out DIR] [--json]
-                   [--no-controls] [--quiet] [--workers N | --scheduler ADDRESS]
+                   [--no-controls] [--quiet] [--workers N | --scheduler ADDRESS] [--device cpu|cuda]
+                   [--claims PATH_OR_MODULE ...]
     fpcheck derive NAME [--activation tanh|logistic|relu] [--latex]
     fpcheck spectrum FILE [--kmax K] [--json]
+    fpcheck monitor PREDICTIONS.npz [--method auto|dft|projection|filtering] [--out DIR] [--json] [options]
     fpcheck compare RUN_A RUN_B [--rtol R] [--atol A]
 
 Exit status: 0 success (for verify: every verdict, and every control's, equals its expected verdict;
@@ -49,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list the implemented claims")
     listing.add_argument("--json", action="store_true", help="print a JSON list of {id, source, statement, expected}")
+    listing.add_argument("--claims", action="append", default=[], metavar="PATH_OR_MODULE",
+                         help="also list the claims of this .py file or module (repeatable)")
 
     verify = commands.add_parser("verify", help="run claims and write a verification report")
     verify.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (default: all)")
@@ -62,6 +66,27 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--workers", type=int, default=None, help="run on a Dask LocalCluster of N workers")
     verify.add_argument("--scheduler", default=None,
                         help="run on a running Dask cluster (tcp://HOST:PORT; default: $DASK_SCHEDULER_ADDRESS)")
+    verify.add_argument("--device", default="cpu",
+                        help="torch device of the experiments: cpu (default, the tested one) or cuda")
+    verify.add_argument("--claims", action="append", default=[], dest="claims_from", metavar="PATH_OR_MODULE",
+                        help="load claims written outside fpcheck from this .py file or module (repeatable)")
+
+    monitor = commands.add_parser("monitor", help="judge the frequency order of saved predictions of your own run")
+    monitor.add_argument("file", metavar="PREDICTIONS.npz",
+                         help=".npz with inputs (n[, d]), targets (n[, c]), steps (T,), predictions (T, n[, c])")
+    monitor.add_argument("--method", default="auto", help="auto (default), dft, projection or filtering")
+    monitor.add_argument("--threshold", type=float, default=None, help="Δ_F level of a converged peak (0.1)")
+    monitor.add_argument("--band-threshold", type=float, default=None,
+                         help="a band converges below this fraction of its first error (0.5)")
+    monitor.add_argument("--delta-ratios", type=float, nargs="+", default=None,
+                         help="the filters' δ as fractions of the median squared distance (1 0.316 0.1 0.0316)")
+    monitor.add_argument("--direction", type=float, nargs="+", default=None,
+                         help="the projection's direction (default: the first principal direction)")
+    monitor.add_argument("--fit-level", type=float, default=None,
+                         help="largest final ‖h - y‖/‖y‖ of a fitted run (0.5)")
+    monitor.add_argument("--name", default=None, help="the report's claim id is monitor.NAME (default: run)")
+    monitor.add_argument("--out", default=None, help="output directory (default: ./fpcheck-monitor)")
+    monitor.add_argument("--json", action="store_true", help="print the verdict row as JSON on stdout")
 
     derive = commands.add_parser("derive", help="print a symbolic derivation of theory/",
                                  description=f"names: {', '.join(DERIVATIONS)}")
@@ -144,7 +169,9 @@ def _write_traceback(args: argparse.Namespace | None) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "list":
-        return _list(args.json)
+        return _list(args.json, args.claims)
+    if args.command == "monitor":
+        return _monitor(args)
     if args.command == "verify":
         return _verify(args)
     if args.command == "derive":
@@ -167,8 +194,28 @@ def _run(args: argparse.Namespace) -> int:
     raise BadInput(f"fpcheck: unknown command {args.command}")
 
 
-def _list(as_json: bool) -> int:
-    from fpcheck.reports.catalogue import claims
+def _monitor(args: argparse.Namespace) -> int:
+    from fpcheck.monitor import monitor_file
+    from fpcheck.reports.run_store import json_text
+
+    result = monitor_file(args.file, args.method, threshold=args.threshold, band_threshold=args.band_threshold,
+                          delta_ratios=args.delta_ratios, direction=args.direction, fit_level=args.fit_level,
+                          name=args.name)
+    out = result.write_report(args.out if args.out is not None else "fpcheck-monitor")
+    if args.json:
+        print(json_text({key: result.record["verdict"][key] for key in
+                         ("claim", "verdict", "margin", "explanation", "null_pass_probability")}), end="")
+    print(f"fpcheck: {result.claim.id}: {result.verdict} (margin {result.margin:+.3g}, null "
+          f"{result.null_pass_probability if result.null_pass_probability is not None else 'n/a'}): "
+          f"{result.explanation}; report: {out}/report.html", file=sys.stderr)
+    return EXIT_OK if result.verdict == "agree" else EXIT_DIFFERS
+
+
+def _list(as_json: bool, external: Sequence[str] = ()) -> int:
+    from fpcheck.reports.catalogue import claims, load_external
+
+    for spec in external:
+        load_external(spec)
 
     entries = [
         {"id": claim.id, "version": claim.version, "source": claim.source, "statement": claim.statement,
@@ -193,8 +240,9 @@ def _verify(args: argparse.Namespace) -> int:
 
     out = args.out if args.out is not None else DEFAULT_OUT
     table = verify(args.claims or None, profile=args.profile, seeds=args.seeds, config=args.config,
+                   claims_from=args.claims_from,
                    out=out, progress=not args.quiet, workers=args.workers, scheduler=args.scheduler,
-                   controls=not args.no_controls)
+                   controls=not args.no_controls, device=args.device)
     if args.json:
         rows = table.assign(spread=[[low, high] for low, high in zip(table["spread_low"], table["spread_high"],
                                                                       strict=True)])

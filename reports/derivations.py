@@ -86,10 +86,29 @@ def three_stages(activation: str = "tanh", latex: bool = False) -> str:
     return "\n\n".join([f"{comment}{heading}", format_steps(derivation_steps(activation), latex=latex)])
 
 
+def deep_ntk(activation: str = "relu", latex: bool = False) -> str:
+    """The deep ReLU NTK on the circle (arc-cosine recursion), its kinks and κ⁻² constants (docs/formulas.md §6)."""
+    from fpcheck.theory.deep_ntk import derive, kink_slopes
+    from fpcheck.theory.derivation import format_steps
+
+    heading = (
+        "ReLU network of L linear layers on x = (cos θ, sin θ): h¹ = W¹x + b¹, h^l = m^{-1/2} W^l relu(h^{l-1}) + b^l, "
+        "f = m^{-1/2} a·relu(h^{L-1}), every entry N(0, 1); K(θ) = Θ^(L) with every layer trained; "
+        "λ_κ = -(2K'(0+) - 2(-1)^κ K'(π-))/(2πκ²) + O(κ⁻⁴). Steps for L = 3 with bias."
+    )
+    comment = "% " if latex else ""
+    results = {f"K'({point}) L={depth}{'' if bias else ' no bias'}": slope
+               for depth in (3, 4) for bias in (True, False)
+               for point, slope in zip(("0+", "π-"), kink_slopes(depth, bias, "both"), strict=True)}
+    return "\n\n".join([f"{comment}{heading}", format_steps(derive(3, True, "both")[0], latex=latex),
+                         f"{comment}Results:", _results_text(results, latex)])
+
+
 DERIVATIONS: dict[str, Derivation] = {
     "sigmoid-gradient": Derivation(sigmoid_gradient, ("tanh", "logistic")),
     "relu-spectrum": Derivation(relu_spectrum, ("relu",)),
     "three-stages": Derivation(three_stages, ("tanh", "logistic", "relu")),
+    "deep-ntk": Derivation(deep_ntk, ("relu",)),
 }
 
 

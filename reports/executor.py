@@ -1,10 +1,12 @@
 """Where tasks run: in-process (default), a Dask LocalCluster or a running cluster.
 
-The executor only decides where; the tasks are the same and fix their own thread counts and seeds,
-so every executor gives the same numbers, bit for bit. Dask retries a task whose worker died
-(`TASK_RETRIES`), on another worker. Records come back as they finish, so the caller can store each
-finished task at once (a run interrupted later reuses it). Only the client process writes the run
-directory: workers return records.
+The executor only decides where; the tasks are the same and fix their own thread counts, devices and
+seeds (a task is one batch of a claim-variant's seeds, batched by the claim's setup), so every executor
+gives the same numbers, bit for bit, and a cluster spreads the batches of one claim over its workers.
+Dask retries a task whose worker died (`TASK_RETRIES`), on another worker. Batch records come back as
+they finish, each with the worker that ran it, so the caller can store each finished batch at once (a
+run interrupted later reuses it). Only the client process writes the run directory: workers return
+records.
 
 Dask is an optional extra (`pip install fpcheck[dask]`); without it, --workers and --scheduler say
 how to install it. A scheduler that cannot be reached, or is lost during the run, is `SchedulerError`
@@ -27,7 +29,7 @@ CONNECT_TIMEOUT = "10s"
 
 
 def run_on_worker(task: Task) -> dict[str, Any]:
-    """`run_task` on a Dask worker, recording which worker ran it."""
+    """`run_task` on a Dask worker, recording which worker ran the batch."""
     from distributed import get_worker
 
     record = run_task(task)
@@ -59,7 +61,7 @@ class DaskExecutor:
         from distributed import as_completed
 
         futures = {
-            self.client.submit(run_on_worker, task, key=f"fpcheck-{task.key}-{task.config_hash}",
+            self.client.submit(run_on_worker, task, key=f"fpcheck-{task.name}-{task.batch_hash}",
                                retries=TASK_RETRIES, pure=False): task
             for task in tasks
         }
@@ -69,7 +71,7 @@ class DaskExecutor:
         except OSError as error:  # CommClosedError and the like: the scheduler went away
             resume = f"fpcheck verify ... --out {self.out}" if self.out is not None else "the same command"
             raise SchedulerError(f"lost the Dask scheduler at {self.address} ({type(error).__name__}); finished "
-                                 f"claims are kept: run {resume} again to resume") from None
+                                 f"claims and batches are kept: run {resume} again to resume") from None
 
 
 def _distributed() -> Any:

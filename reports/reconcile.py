@@ -8,6 +8,10 @@ prediction holds in at least the claim's share of seeds, `diverge` when it fails
 missing, an order's values all tie, a seed did not fit, training diverged, the measurement is empty or
 the claim raised. The margin is the median of the seed margins and its spread the 90 % bootstrap
 interval of that median. The same reconciler judges the published setting and every control.
+
+A claim whose setup splits its seeds into batches (`seed_batch`) is reconciled once, when every batch is
+in, on the batches' tidy rows joined by `join_batches`: each batch's rows of its own seeds, and the rows
+that hold for every seed (`ALL_SEEDS`) once.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import pandas as pd
 
 from fpcheck.reports.claim import PUBLISHED, Claim, Outcome, SeedVerdict, Verdict
 from fpcheck.reports.rules import MissingQuantity, Rule, SeedValues, Undetermined
-from fpcheck.tables import Measurement, Prediction
+from fpcheck.tables import ALL_SEEDS, Measurement, Prediction
 
 BOOTSTRAP_SAMPLES = 2000
 BOOTSTRAP_SEED = 0
@@ -69,6 +73,24 @@ def bootstrap_interval(values: np.ndarray, level: float = 0.9) -> tuple[float, f
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(medians, [tail, 1.0 - tail])
     return (float(low), float(high))
+
+
+def join_batches(tables: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, str | None]:
+    """One tidy table from the tables of a claim's seed batches (in batch order): the first table whole,
+    then every later one's rows of its own seeds; and the problem, or None. The rows of every seed
+    (`ALL_SEEDS`) are taken once, from the first batch; a later batch whose own such rows differ (a side
+    that depends on which seeds share the batch, so the claim cannot batch its seeds) is the problem."""
+    first = tables[0]
+    if len(tables) == 1:
+        return first, None
+    shared = first[first["seed"] == ALL_SEEDS].reset_index(drop=True)
+    problem = None
+    for number, table in enumerate(tables[1:], start=1):
+        if problem is None and not table[table["seed"] == ALL_SEEDS].reset_index(drop=True).equals(shared):
+            problem = (f"the rows for every seed (seed {ALL_SEEDS}) of seed batch {number} differ from those of "
+                       "batch 0: this claim's seeds cannot be batched")
+    rest = [table[table["seed"] != ALL_SEEDS] for table in tables[1:]]
+    return pd.concat([first, *rest], ignore_index=True), problem
 
 
 def missing_quantities(claim: Claim, prediction: Prediction, measurement: Measurement) -> list[str]:

@@ -1,15 +1,18 @@
 """A run directory: finished tasks, results and the report files, locked while a run writes it.
 
-Each finished task is kept as `claims/<key>.json` (its record; the key is the claim id, with
-`@<control>` for a control). Opening the store checks everything before anything is written:
+Each finished claim-variant is kept as `claims/<key>.json` (its record; the key is the claim id, with
+`@<control>` for a control). A claim-variant whose seeds run in several batches (`seed_batch`) also keeps
+each finished batch as `batches/<key>.batch-<index>.json`, so that a run stopped between two batches
+resumes from the finished ones. Opening the store checks everything before anything is written:
 
 - the path is usable (not empty, no component over 255 bytes, a directory or creatable, writable);
 - a lock is taken on the directory itself (`flock`): a second fpcheck process writing the same
   directory is refused; the lock dies with its process, so a run killed with -9 can be resumed at once;
 - every output path that exists is a regular file (not a directory, FIFO or device link), and
   `figures` is a directory;
-- `verdicts.json` and every record a run will reuse are read from regular files of bounded size and
-  bounded JSON nesting, and checked against their schema. A corrupt one is bad input (`RunDirError`):
+- `verdicts.json` and every record a run will reuse (claim and batch records) are read from regular files
+  of bounded size and bounded JSON nesting, and checked against their schema (`record_problem`,
+  `batch_problem`). A corrupt one is bad input (`RunDirError`):
   nothing in the directory is rewritten or deleted.
 
 Only then are stale temporary files of an interrupted run removed. Every file is written to a temporary
@@ -26,7 +29,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,23 @@ VERDICT_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 ROW_TYPES = {"seed": (int,), "quantity": (str,), "x": (int, float, type(None)), "value": (int, float, type(None)),
              "origin": (str,)}
+TIDY_TYPES = {name: types for name, types in ROW_TYPES.items() if name != "origin"}
+OPTIONAL_RECORD_TYPES: dict[str, type | tuple[type, ...]] = {"device": str, "batches": list}
+"""Fields of a claim record written since seed batches and --device (older records, reused, lack them)."""
+BATCH_ENTRY_TYPES: dict[str, type | tuple[type, ...]] = {
+    "batch": int, "seeds": list, "hash": str, "worker": (str, type(None)), "wall_s": (int, float),
+}
+BATCH_TYPES: dict[str, type | tuple[type, ...]] = {
+    "claim": str, "variant": str, "version": int, "hash": str, "batch": int, "seeds": list, "threads": int,
+    "device": str, "prediction": (dict, type(None)), "measurement": (dict, type(None)), "prediction_summary": str,
+    "measurement_summary": str, "diverged_seeds": list, "notes": list, "alternatives": (list, type(None)),
+    "figures": list, "error": (str, type(None)), "traceback": (str, type(None)),
+    "sensitivity_error": (str, type(None)), "figure_error": (str, type(None)), "wall_s": (int, float),
+}
+ALTERNATIVE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "field": str, "value": (int, float), "prediction": (dict, type(None)), "measurement": (dict, type(None)),
+    "diverged_seeds": list,
+}
 
 
 def _umask() -> int:
@@ -150,22 +170,79 @@ def check_fields(data: Any, types: Mapping[str, type | tuple[type, ...]], where:
     return None
 
 
+def _columns_problem(rows: Any, types: Mapping[str, tuple[type, ...]], where: str) -> str | None:
+    """None when `rows` are columns named as `types`, of equal length and of their types."""
+    if not isinstance(rows, dict) or set(rows) != set(types) or not all(isinstance(column, list) for column in
+                                                                        rows.values()) \
+            or len({len(column) for column in rows.values()}) != 1:
+        return f"{where} are not columns of equal length"
+    for name, kinds in types.items():
+        if not all(isinstance(value, kinds) and not isinstance(value, bool) for value in rows[name]):
+            return f"{where} hold a {name} of the wrong type"
+    return None
+
+
+def _optional_problem(data: Mapping[str, Any], types: Mapping[str, type | tuple[type, ...]], where: str) -> str | None:
+    present = {name: kinds for name, kinds in types.items() if name in data}
+    return check_fields(data, present, where)
+
+
+def _ints(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(value, int) and not isinstance(value, bool) for value in values)
+
+
+def _strings(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(value, str) for value in values)
+
+
 def record_problem(record: Any) -> str | None:
-    """None when `record` has the shape `run_task` writes, else what is wrong with it."""
+    """None when `record` has the shape `fpcheck.reports.task.assemble` writes, else what is wrong with it."""
     problem = check_fields(record, RECORD_TYPES, "the record")
     if problem is None:
         problem = check_fields(record["verdict"], VERDICT_TYPES, "the record's verdict")
     if problem is None:
-        rows = record["rows"]
-        if set(rows) != set(ROW_TYPES) or len({len(column) for column in rows.values()
-                                                 if isinstance(column, list)}) != 1:
-            return "the record's rows are not columns of equal length"
-        for name, types in ROW_TYPES.items():
-            if not all(isinstance(value, types) and not isinstance(value, bool) for value in rows[name]):
-                return f"the record's rows hold a {name} of the wrong type"
-        if not all(isinstance(figure, str) for figure in record["figures"]):
-            return "the record's figures are not base64 strings"
+        problem = _columns_problem(record["rows"], ROW_TYPES, "the record's rows")
+    if problem is None and not _strings(record["figures"]):
+        problem = "the record's figures are not base64 strings"
+    if problem is None:
+        problem = _optional_problem(record, OPTIONAL_RECORD_TYPES, "the record")
+    if problem is None:
+        for entry in record.get("batches", []):
+            problem = problem or check_fields(entry, BATCH_ENTRY_TYPES, "a batch of the record")
+            if problem is None and not _ints(entry["seeds"]):
+                problem = "a batch of the record has seeds that are not integers"
     return problem
+
+
+def batch_problem(record: Any, seeds: Sequence[int]) -> str | None:
+    """None when `record` has the shape `fpcheck.reports.task.run_task` writes for the batch of `seeds`,
+    else what is wrong with it."""
+    problem = check_fields(record, BATCH_TYPES, "the batch record")
+    if problem is not None:
+        return problem
+    problem = _optional_problem(record, {"worker": (str, type(None))}, "the batch record")  # set by the executor
+    if problem is not None:
+        return problem
+    if record["seeds"] != list(seeds):
+        return f"the batch record holds seeds {record['seeds']!r}, not {list(seeds)!r}"
+    if not (_strings(record["notes"]) and _strings(record["figures"])):
+        return "the batch record's notes or figures are not strings"
+    if (record["prediction"] is None or record["measurement"] is None) and record["error"] is None:
+        return "the batch record lacks its tables but records no error"
+    parts = [(record, "the batch record's")]
+    for entry in record["alternatives"] or []:
+        problem = check_fields(entry, ALTERNATIVE_TYPES, "an alternative of the batch record")
+        if problem is not None:
+            return problem
+        parts.append((entry, "an alternative's"))
+    for part, where in parts:
+        if not _ints(part["diverged_seeds"]):
+            return f"{where} diverged seeds are not integers"
+        for side in ("prediction", "measurement"):
+            problem = None if part[side] is None else _columns_problem(part[side], TIDY_TYPES, f"{where} {side} rows")
+            if problem is not None:
+                return problem
+    return None
 
 
 class RunStore:
@@ -204,7 +281,7 @@ class RunStore:
             raise RunDirError(f"--out {self.root} is not writable")
         for name in OUTPUTS:
             self._regular_or_absent(self.root / name)
-        for name in ("figures", "claims", "tracebacks"):
+        for name in ("figures", "claims", "batches", "tracebacks"):
             path = self.root / name
             if path.is_symlink() or (path.exists() and not path.is_dir()):
                 raise RunDirError(f"{path} exists and is not a directory; move it away or choose another --out")
@@ -238,7 +315,8 @@ class RunStore:
 
     def remove_stale_temporaries(self) -> None:
         """Delete the temporary files an interrupted run left (call after every input was checked)."""
-        for folder in (self.root, self.root / "claims", self.root / "figures", self.root / "tracebacks"):
+        for folder in (self.root, self.root / "claims", self.root / "batches", self.root / "figures",
+                       self.root / "tracebacks"):
             if folder.is_dir():
                 for path in folder.glob(".*.tmp"):
                     if path.is_file() and not path.is_symlink():
@@ -258,6 +336,26 @@ class RunStore:
         if problem is not None:
             raise RunDirError(f"{path} is corrupt ({problem}); move it away or choose another --out")
         return record if record["hash"] == config_hash else None
+
+    def batch_path(self, name: str) -> Path:
+        return self.root / "batches" / f"{name}.json"
+
+    def finished_batch(self, name: str, batch_hash: str, seeds: Sequence[int]) -> dict[str, Any] | None:
+        """The record of the batch `name` (of `seeds`) finished earlier with the same hash, else None; a
+        record that is not one is bad input."""
+        path = self.batch_path(name)
+        if not os.path.lexists(path):
+            return None
+        record = read_json_file(path, "batch record")
+        problem = batch_problem(record, seeds) if isinstance(record, dict) and record.get("hash") == batch_hash \
+            else check_fields(record, BATCH_TYPES, "the batch record")
+        if problem is not None:
+            raise RunDirError(f"{path} is corrupt ({problem}); move it away or choose another --out")
+        return record if record["hash"] == batch_hash else None
+
+    def save_batch(self, record: Mapping[str, Any], name: str) -> None:
+        """Keep a finished batch of a claim-variant of several batches (NaN kept as NaN, as in `save`)."""
+        atomic_write(self.batch_path(name), json.dumps(record) + "\n")
 
     def save(self, record: Mapping[str, Any], key: str) -> None:
         """Keep a finished task (NaN kept as NaN: records are read back by Python only), its figures and,

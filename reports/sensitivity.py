@@ -11,7 +11,7 @@ X" naming the nearest value to the published one whose verdict differs.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,12 +48,25 @@ def published_value(claim: Claim, setup: Setup, field: str) -> Any:
 
 def analyse(claim: Claim, setup: Setup, result: Result, seeds: Sequence[int], verdict: str) -> list[dict[str, Any]]:
     """For each declared choice: the values, their verdicts and "stable over [a, b]" or "flips at X"."""
+    return summarise(claim, setup, verdict,
+                     lambda field, value: verdict_at(claim, setup, result, seeds, field, value))
+
+
+def choice_values(claim: Claim, setup: Setup) -> list[tuple[str, Any]]:
+    """(field, value) of every declared choice's value other than the published one, in the order tried."""
+    return [(choice.field, value) for choice in claim.sensitivity
+            for value in sorted({*choice.values, published_value(claim, setup, choice.field)})
+            if value != published_value(claim, setup, choice.field)]
+
+
+def summarise(claim: Claim, setup: Setup, verdict: str, verdict_of: Callable[[str, Any], str]) -> list[dict[str, Any]]:
+    """`analyse` with the verdict of each (field, value) from `verdict_of` (e.g. reconciled from the joined
+    rows of a claim's seed batches)."""
     rows = []
     for choice in claim.sensitivity:
         published = published_value(claim, setup, choice.field)
         values = sorted({*choice.values, published})
-        verdicts = [verdict if value == published else verdict_at(claim, setup, result, seeds, choice.field, value)
-                    for value in values]
+        verdicts = [verdict if value == published else verdict_of(choice.field, value) for value in values]
         flips = [value for value, outcome in zip(values, verdicts, strict=True) if outcome != verdict]
         if flips:
             nearest = min(flips, key=lambda value: abs(value - published))

@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from fpcheck.empirics.runtime import PROGRESS_VARIABLE
+from fpcheck.empirics.runtime import PROGRESS_VARIABLE, check_device
 from fpcheck.errors import BadArgument
-from fpcheck.reports.catalogue import select
+from fpcheck.reports.catalogue import EXTERNAL_VARIABLE, load_external, select
 from fpcheck.reports.claim import Claim
 from fpcheck.reports.config import load_config
 from fpcheck.reports.executor import executor
@@ -29,7 +29,7 @@ from fpcheck.reports.profiles import profile as get_profile
 from fpcheck.reports.provenance import git_state, machine, package_versions
 from fpcheck.reports.render import render_html, render_markdown, status
 from fpcheck.reports.run_store import RunStore
-from fpcheck.reports.task import plan
+from fpcheck.reports.task import Assembly, batches_of, plan
 
 DEFAULT_OUT = Path("fpcheck-report")
 
@@ -44,37 +44,45 @@ def verify(
     workers: int | None = None,
     scheduler: str | None = None,
     controls: bool = True,
+    device: str = "cpu",
+    claims_from: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Run the claims `ids` (all when None) and write the run directory `out` (./fpcheck-report).
 
     `seeds` runs seeds 0 … seeds-1 instead of each claim's default; `config` is a TOML file of
     per-claim setup overrides; `controls=False` skips the controls; `workers` starts a Dask
-    LocalCluster of that many workers and `scheduler` (tcp://HOST:PORT) uses a running cluster.
-    Bad input raises an `fpcheck.FpcheckError` (a ValueError) before any claim runs.
+    LocalCluster of that many workers and `scheduler` (tcp://HOST:PORT) uses a running cluster (they
+    spread the claims' seed batches over the workers); `device` ("cpu" or "cuda") is where the
+    experiments' tensors live; `claims_from` are files or modules of claims written outside fpcheck
+    (`fpcheck.reports.catalogue.load_external`). Bad input raises an `fpcheck.FpcheckError` (a ValueError)
+    before any claim runs.
     """
+    specs = [str(Path(spec).resolve()) if spec.endswith(".py") else spec for spec in claims_from]
+    for spec in specs:
+        load_external(spec)
     chosen = select(list(ids) if ids else None)
     settings = get_profile(profile)
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1):
         raise BadArgument(f"--seeds must be a positive integer, not {seeds!r}")
+    check_device(device)
     setups = load_config(config, chosen, profile) if config is not None else {}
     tasks = [task for claim in chosen
-             for task in plan(claim, profile, settings.torch_threads, seeds, setups.get(claim.id), controls)]
+             for task in plan(claim, profile, settings.torch_threads, seeds, setups.get(claim.id), controls, device)]
     with RunStore(out if out is not None else DEFAULT_OUT) as store:
-        finished = {task.key: store.finished(task.key, task.config_hash) for task in tasks}
+        assembly = Assembly(tasks, store)  # finished claims and batches, read back and checked
         store.remove_stale_temporaries()
-        reused = [key for key, record in finished.items() if record is not None]
-        pending = [task for task in tasks if finished[task.key] is None]
+        reused = assembly.reused
         started = time.time()
-        with _training_bars(progress), executor(workers, scheduler, out) as runner, tqdm(
-            total=len(tasks), initial=len(reused), desc="fpcheck verify", unit="task", disable=not progress
+        with _training_bars(progress), _external_claims(specs), executor(workers, scheduler, out) as runner, tqdm(
+            total=len(tasks), initial=len(tasks) - len(assembly.pending), desc="fpcheck verify", unit="task",
+            disable=not progress
         ) as bar:
             address = runner.address
-            for task, record in runner.run(pending):
-                store.save(record, task.key)
-                finished[task.key] = record
-                bar.set_postfix_str(task.key)
+            for task, record in runner.run(assembly.pending):
+                assembly.add(task, record)  # the batch kept; its claim-variant's record once all are in
+                bar.set_postfix_str(task.name)
                 bar.update()
-        records = {task.key: finished[task.key] for task in tasks}
+        records = assembly.finished()
         entries = [claim_entry(claim, records) for claim in chosen]
         provenance = {
             "profile": profile,
@@ -85,9 +93,12 @@ def verify(
             "config_hash": {task.key: task.config_hash for task in tasks},
             "torch_threads": settings.torch_threads,
             "scheduler": address,
-            "workers": {key: record.get("worker") for key, record in records.items()},
+            "device": device,
+            "workers": {key: [batch["worker"] for batch in batches_of(record)] for key, record in records.items()},
+            "batches": {key: batches_of(record) for key, record in records.items()},
             "wall_s": {key: record["wall_s"] for key, record in records.items()},
             "reused": reused,
+            "reused_batches": assembly.reused_batches,
             "run_wall_s": time.time() - started,
             "git": git_state(),
             "packages": package_versions(),
@@ -99,6 +110,21 @@ def verify(
         store.write_text("report.md", render_markdown(entries, provenance))
         store.write_text("report.html", render_html(entries, provenance))
     return verdict_table(entries)
+
+
+@contextmanager
+def _external_claims(specs: Sequence[str]) -> Iterator[None]:
+    """$FPCHECK_CLAIMS holds the run's --claims specs while it lasts (LocalCluster workers inherit it)."""
+    before = os.environ.get(EXTERNAL_VARIABLE)
+    if specs:
+        os.environ[EXTERNAL_VARIABLE] = os.pathsep.join(specs)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(EXTERNAL_VARIABLE, None)
+        else:
+            os.environ[EXTERNAL_VARIABLE] = before
 
 
 @contextmanager

@@ -83,7 +83,8 @@ def test_cluster_numbers_equal_in_process_numbers(tmp_path, toys, cluster):
     assert comparison.agree and comparison.identical == sorted(IDS)
     provenance = json.loads((tmp_path / "remote" / "provenance.json").read_text())
     assert provenance["scheduler"] == address
-    assert all(worker.startswith("tcp://127.0.0.1:") for worker in provenance["workers"].values())
+    assert all(worker.startswith("tcp://127.0.0.1:") for workers in provenance["workers"].values()
+               for worker in workers)
 
 
 def test_a_worker_killed_mid_task_is_retried_elsewhere(tmp_path, toys, cluster):
@@ -114,7 +115,7 @@ def test_a_worker_killed_mid_task_is_retried_elsewhere(tmp_path, toys, cluster):
     assert compare_runs(tmp_path / "local", tmp_path / "remote", rtol=0, atol=0).identical == ["toy.slow"]
     assert list(remote["verdict"]) == list(local["verdict"]) == ["agree"]
     provenance = json.loads((tmp_path / "remote" / "provenance.json").read_text())
-    assert provenance["workers"]["toy.slow"] != killed[0]
+    assert provenance["workers"]["toy.slow"] != [killed[0]]
 
 
 def test_local_cluster_gives_the_same_numbers(tmp_path, toys, monkeypatch):
