@@ -45,7 +45,7 @@ from fpcheck.empirics.experiment import Experiment, Result
 from fpcheck.empirics.grids import PeriodicGrid
 from fpcheck.empirics.setup import Setup, param
 from fpcheck.tables import ALL_SEEDS, Measurement, concat, produces, tidy
-from fpcheck.theory.circle_ntk import LOSS_FACTOR, circle_ntk_eigenvalues, harmonic_learning_time
+from fpcheck.theory.circle_ntk import LOSS_FACTOR, circle_ntk_eigenvalues, gradient_descent_time
 
 MAX_POINTS = 4096
 MAX_WIDTH = 1 << 21
@@ -110,6 +110,10 @@ class CircleFit(CircleNetwork):
     run_factor: float = param(2.0, at_least=1.2, at_most=50.0)
     kernel_snapshots: int = param(6, at_least=2, at_most=64)
     delta: float = param(0.1, positive=True, at_most=0.5, analysis=True)
+
+    def kernel_eigenvalues(self, kappas: np.ndarray) -> np.ndarray:
+        """λ_κ^(n) of the trained model (both layers, with bias) on the setup's grid."""
+        return circle_ntk_eigenvalues(kappas, self.points, True, "both")
 
     def check(self) -> None:
         super().check()
@@ -179,9 +183,8 @@ CIRCLE_FIT = Experiment("circle-fit", CircleFit, CircleFitResult, f"{TRAINING}:h
 
 
 def eigenvalues(setup: CircleFit, kappas: tuple[int, ...] | None = None) -> np.ndarray:
-    """λ_κ^(n) of the trained model (both layers, with bias) on the setup's grid."""
-    chosen = setup.kappas if kappas is None else kappas
-    return circle_ntk_eigenvalues(np.asarray(chosen), setup.points, True, "both")
+    """λ_κ^(n) of the trained model on the setup's grid (`CircleFit.kernel_eigenvalues`), for its κ by default."""
+    return setup.kernel_eigenvalues(np.asarray(setup.kappas if kappas is None else kappas))
 
 
 def step_sizes(setup: CircleFit) -> np.ndarray:
@@ -193,8 +196,8 @@ def step_sizes(setup: CircleFit) -> np.ndarray:
 def predicted_times(setup: CircleFit, delta: float | None = None) -> np.ndarray:
     """The kernel-regime time t_κ to `delta` (the setup's by default) at the step rule's η_κ."""
     level = setup.delta if delta is None else delta
-    return np.array([float(harmonic_learning_time(kappa, float(lr), level, setup.points, 0.0, True, "both"))
-                     for kappa, lr in zip(setup.kappas, step_sizes(setup), strict=True)])
+    return np.array([float(gradient_descent_time(lam, float(lr), level))
+                     for lam, lr in zip(eigenvalues(setup), step_sizes(setup), strict=True)])
 
 
 def run_lengths(setup: CircleFit) -> np.ndarray:

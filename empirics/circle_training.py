@@ -1,8 +1,8 @@
 """The circle experiments (`fpcheck.empirics.circle_fit`, where the setups, results, conventions and
-measurements live): two-layer networks on n equispaced points of the unit circle, their empirical NTK at
-initialisation, and gradient descent on one harmonic per run through the one engine
-(`fpcheck.empirics.ensemble.train_ensemble`: plain gradient descent, the m^{-1/2} output factor as its
-readout, the paired zero-output initialisation as its `initial`).
+measurements live, and its Sobolev variant `fpcheck.empirics.sobolev_fit`): two-layer networks on n equispaced
+points of the unit circle, their empirical NTK at initialisation, and gradient descent on one harmonic per run
+through the one engine (`fpcheck.empirics.ensemble.train_ensemble`: plain gradient descent, the m^{-1/2} output
+factor as its readout, the paired zero-output initialisation as its `initial`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from fpcheck.empirics import sobolev_fit
 from fpcheck.empirics.circle_fit import (
     CircleFit,
     CircleFitResult,
@@ -22,10 +23,13 @@ from fpcheck.empirics.circle_fit import (
     run_lengths,
     step_sizes,
 )
+from fpcheck.empirics.deep_circle_fit import DeepCircleFit
 from fpcheck.empirics.ensemble import TrainingConfig, train_ensemble
 from fpcheck.empirics.grids import PeriodicGrid
-from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec, init_ensemble
+from fpcheck.empirics.losses import SobolevLoss
+from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec, ensemble_forward, init_ensemble
 from fpcheck.empirics.ntk import mode_rayleigh_quotients
+from fpcheck.empirics.sobolev_fit import ORDERS, SobolevFit, SobolevFitResult
 
 
 def circle_inputs(points: int) -> np.ndarray:
@@ -139,22 +143,79 @@ def initial_kernels(setup: CircleKernel, seeds: Sequence[int]) -> CircleKernelRe
                               pair_sd_hidden=np.stack(spread["hidden"]), kernel_row=rows)
 
 
+def deep_network_spec(width: int, depth: int) -> MLPSpec:
+    """(2, width, …, width, 1) with `depth` linear layers, relu, every weight and bias N(0, 1), the "ntk"
+    parametrisation (`fpcheck.empirics.deep_circle_fit`)."""
+    return MLPSpec((2, *[width] * (depth - 1), 1), "relu", "gaussian", 1.0, parametrization="ntk")
+
+
+def layerwise_kernel(spec: MLPSpec, params: EnsembleParameters, inputs: np.ndarray) -> np.ndarray:
+    """The empirical NTK (S, n, n) of every parameter of relu networks of any depth, float64, layer by layer:
+    Σ_l s_l² (A_l A_lᵀ) ∘ (Δ_l Δ_lᵀ) + Δ_l Δ_lᵀ (`fpcheck.empirics.deep_circle_fit`), one network at a time."""
+    if spec.activation != "relu" or spec.activation_step:
+        raise ValueError(f"the layerwise kernel is written for relu networks, not {spec.activation!r}")
+    kernels = []
+    for member in range(params.members):
+        with torch.enable_grad():  # the engine's snapshot hooks run without gradients
+            kernels.append(_one_layerwise_kernel(spec, params, member, inputs))
+    return np.stack(kernels)
+
+
+def _one_layerwise_kernel(spec: MLPSpec, params: EnsembleParameters, member: int, inputs: np.ndarray) -> np.ndarray:
+    weights = [w[member].double().requires_grad_(True) for w in params.weights]
+    hidden = torch.as_tensor(inputs, dtype=torch.float64)
+    layer_inputs, pre_activations = [], []
+    for index, (weight, bias, factor) in enumerate(zip(weights, params.biases, spec.layer_scales, strict=True)):
+        layer_inputs.append(hidden.detach())
+        pre_activations.append(factor * hidden @ weight + bias[member, 0].double())
+        hidden = torch.relu(pre_activations[-1]) if index < len(weights) - 1 else pre_activations[-1]
+    deltas = torch.autograd.grad(hidden.sum(), pre_activations)
+    kernel = torch.zeros(len(inputs), len(inputs), dtype=torch.float64)
+    for layer_input, delta, factor in zip(layer_inputs, deltas, spec.layer_scales, strict=True):
+        backward = delta @ delta.T
+        kernel += factor**2 * (layer_input @ layer_input.T) * backward + backward
+    return kernel.detach().numpy()
+
+
 def harmonic_fit(setup: CircleFit, seeds: Sequence[int], width: int, kappa: int, lr: float,
-                 steps: int) -> HarmonicRun:
-    """Every seed's paired network of `width` trained on cos κθ for `steps` updates of step lr / α²."""
+                 steps: int, loss: SobolevLoss | None = None) -> HarmonicRun:
+    """Every seed's network of `width` trained on cos κθ for `steps` updates of step lr / α², on `loss` (default
+    the engine's mean squared error): the paired two-layer network, or with a `DeepCircleFit` the deep network
+    minus its initial function (`fpcheck.empirics.deep_circle_fit`)."""
     inputs = circle_inputs(setup.points)
     grid: PeriodicGrid = setup.grid
     angles = grid.points
     target = np.cos(kappa * angles)
-    scale = setup.lazy_scale * width**-0.5
-    spec = network_spec(width, setup.activation)
+    x = torch.as_tensor(inputs, dtype=torch.float32)
+    if isinstance(setup, DeepCircleFit):
+        spec = deep_network_spec(width, setup.depth)
+        initial = init_ensemble(spec, seeds)
+        with torch.no_grad():
+            start = ensemble_forward(spec, initial, x)
+        scale = setup.lazy_scale
+
+        def readout(_inputs: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
+            return (outputs - start) * scale
+
+        def kernel_of(params: EnsembleParameters) -> np.ndarray:
+            return scale**2 * layerwise_kernel(spec, params, inputs)
+    else:
+        spec = network_spec(width, setup.activation)
+        initial = paired_initialisation(spec, seeds)
+        scale = setup.lazy_scale * width**-0.5
+
+        def readout(_inputs: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
+            return outputs * scale
+
+        def kernel_of(params: EnsembleParameters) -> np.ndarray:
+            return two_layer_kernel(params, inputs, scale, setup.activation)
     snapshots = kernel_steps(steps, setup.kernel_snapshots)
     quotients, drift, initial_kernel = [], [], []
 
     def record(step: int, params: EnsembleParameters) -> None:
         if step not in snapshots:
             return
-        kernel = two_layer_kernel(params, inputs, scale, setup.activation)
+        kernel = kernel_of(params)
         if not initial_kernel:
             initial_kernel.append(kernel)
         reference = initial_kernel[0]
@@ -164,10 +225,8 @@ def harmonic_fit(setup: CircleFit, seeds: Sequence[int], width: int, kappa: int,
     config = TrainingConfig(steps=int(steps), lr=float(lr) / setup.lazy_scale**2, optimizer="gd",
                             snapshot_steps=tuple(range(int(steps) + 1)),
                             description=f"circle fit (width {width}, κ = {kappa})")
-    run = train_ensemble(spec, seeds, torch.as_tensor(inputs, dtype=torch.float32),
-                         torch.as_tensor(target, dtype=torch.float32)[:, None], config,
-                         initial=paired_initialisation(spec, seeds), on_snapshot=record,
-                         readout=lambda _inputs, outputs: outputs * scale)
+    run = train_ensemble(spec, seeds, x, torch.as_tensor(target, dtype=torch.float32)[:, None], config,
+                         initial=initial, on_snapshot=record, loss=loss, readout=readout)
     residual = run.outputs["train"][..., 0] - target  # (T + 1, S, n)
     coefficient = np.mean(residual * np.exp(-1j * kappa * angles), axis=-1)
     component = np.abs(coefficient) / np.abs(coefficient[:1])
@@ -185,3 +244,16 @@ def harmonic_fits(setup: CircleFit, seeds: Sequence[int]) -> CircleFitResult:
     runs = tuple(harmonic_fit(setup, seeds, width, kappa, lr, steps) for width in setup.widths
                  for kappa, lr, steps in zip(setup.kappas, rates, lengths, strict=True))
     return CircleFitResult(seeds=tuple(seeds), runs=runs)
+
+
+def sobolev_fits(setup: SobolevFit, seeds: Sequence[int]) -> SobolevFitResult:
+    """Per order s of `ORDERS`, one run per κ on the H^s loss at the step rule's η_s
+    (`fpcheck.empirics.sobolev_fit`)."""
+    width, fits = setup.widths[0], []
+    for s in ORDERS:
+        loss = SobolevLoss(setup.points, s, cap=setup.weight_cap)
+        lr = sobolev_fit.step_size(setup, s)
+        runs = tuple(harmonic_fit(setup, seeds, width, kappa, lr, int(steps), loss)
+                     for kappa, steps in zip(setup.kappas, sobolev_fit.run_lengths(setup, s), strict=True))
+        fits.append(CircleFitResult(seeds=tuple(seeds), runs=runs))
+    return SobolevFitResult(seeds=tuple(seeds), fits=tuple(fits))

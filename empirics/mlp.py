@@ -15,6 +15,12 @@ Initialisation (documented; `init_scale` sets the size):
 - "uniform": W and b entries ~ U(-a, a), a = init_scale / √fan_in, the default of torch.nn.Linear
   (the published notebooks of Rahaman et al. 2019 use it).
 
+Parametrisation. "standard" (the default): h_{l+1} = σ(h_l W_l + b_l) as above. "ntk": every layer after
+the first is scaled by fan_in^{-1/2} in the forward pass, h_{l+1} = σ(fan_in^{-1/2} h_l W_l + b_l) (Jacot,
+Gabriel, Hongler 2018, arXiv:1806.07572), so that with init "gaussian" (scale 1) every pre-activation is O(1)
+at any width and the gradient of each weight is O(m^{-1/2}): the model of `fpcheck.theory.deep_ntk`. The
+torch.nn twins (`to_modules`) carry the same factor (`ScaledLinear`), so autograd on them sees the same model.
+
 `activation_step` s > 0 (ReLU only) adds a jump to the activation, σ(z) = max(z, 0) + s H(z) with
 H(z) = 1 for z > 0 and 0 otherwise: a discontinuous network (the control of the ReLU spectrum claims,
 whose Fourier coefficients then decay as k^-1); the jump has no gradient.
@@ -48,6 +54,7 @@ _MODULES: dict[str, type[torch.nn.Module]] = {
     "logistic": torch.nn.Sigmoid,
 }
 INITS = ("normal", "gaussian", "uniform")
+PARAMETRIZATIONS = ("standard", "ntk")
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class MLPSpec:
     init: str = "normal"
     init_scale: float = 1.0
     activation_step: float = 0.0
+    parametrization: str = "standard"
 
     def __post_init__(self) -> None:
         if len(self.widths) < 2 or any(int(w) != w or w < 1 for w in self.widths):
@@ -72,6 +80,9 @@ class MLPSpec:
             raise ValueError(f"init must be one of {', '.join(INITS)}, not {self.init!r}")
         if not (self.init_scale > 0 and torch.isfinite(torch.tensor(self.init_scale))):
             raise ValueError(f"init_scale must be a finite positive number, not {self.init_scale!r}")
+        if self.parametrization not in PARAMETRIZATIONS:
+            raise ValueError(f"parametrization must be one of {', '.join(PARAMETRIZATIONS)}, not "
+                             f"{self.parametrization!r}")
         if self.activation_step and (self.activation != "relu" or not 0 < self.activation_step < float("inf")):
             raise ValueError(f"activation_step must be a finite positive jump of a relu, not {self.activation_step!r} "
                              f"with {self.activation!r}")
@@ -80,6 +91,13 @@ class MLPSpec:
     def layers(self) -> list[tuple[int, int]]:
         """(fan_in, fan_out) of each linear layer."""
         return list(zip(self.widths[:-1], self.widths[1:], strict=True))
+
+    @property
+    def layer_scales(self) -> list[float]:
+        """The forward factor of each linear layer (module doc: 1, or fan_in^{-1/2} after the first with "ntk")."""
+        if self.parametrization == "standard":
+            return [1.0] * len(self.layers)
+        return [1.0] + [fan_in**-0.5 for fan_in, _ in self.layers[1:]]
 
     @property
     def forward_flops_per_point(self) -> int:
@@ -145,8 +163,8 @@ def ensemble_forward(spec: MLPSpec, params: EnsembleParameters, inputs: torch.Te
     activation = _IN_PLACE[spec.activation]
     hidden = inputs if inputs.dim() == 3 else inputs.expand(params.members, *inputs.shape)
     last = len(params.weights) - 1
-    for index, (weight, bias) in enumerate(zip(params.weights, params.biases, strict=True)):
-        hidden = torch.baddbmm(bias, hidden, weight)
+    for index, (weight, bias, scale) in enumerate(zip(params.weights, params.biases, spec.layer_scales, strict=True)):
+        hidden = torch.baddbmm(bias, hidden, weight, alpha=scale)
         if index < last:
             hidden = activation(hidden)
             if spec.activation_step:  # relu(z) > 0 exactly where z > 0
@@ -165,13 +183,25 @@ class StepReLU(torch.nn.Module):
         return torch.relu(z) + self.step * (z > 0).to(z.dtype)
 
 
+class ScaledLinear(torch.nn.Linear):
+    """scale · x Wᵀ + b: a layer of the "ntk" parametrisation (module doc)."""
+
+    def __init__(self, fan_in: int, fan_out: int, scale: float) -> None:
+        super().__init__(fan_in, fan_out)
+        self.scale = scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.linear(x, self.weight) * self.scale + self.bias
+
+
 def to_modules(spec: MLPSpec, params: EnsembleParameters) -> list[torch.nn.Sequential]:
-    """The same networks as independent torch.nn.Sequential models (Linear, activation, ..., Linear)."""
+    """The same networks as independent torch.nn.Sequential models (Linear, activation, ..., Linear; the layers
+    with a factor other than 1 as `ScaledLinear`)."""
     modules = []
     for member in range(params.members):
         layers: list[torch.nn.Module] = []
-        for index, (fan_in, fan_out) in enumerate(spec.layers):
-            linear = torch.nn.Linear(fan_in, fan_out)
+        for index, ((fan_in, fan_out), scale) in enumerate(zip(spec.layers, spec.layer_scales, strict=True)):
+            linear = torch.nn.Linear(fan_in, fan_out) if scale == 1.0 else ScaledLinear(fan_in, fan_out, scale)
             with torch.no_grad():
                 linear.weight.copy_(params.weights[index][member].T)
                 linear.bias.copy_(params.biases[index][member, 0])

@@ -9,7 +9,7 @@ pull in the others:
 
 - `fpcheck.verify(...)` runs claims and writes a run directory (`fpcheck.reports.verification`);
 - `fpcheck.claims()` is the catalogue, a dict from id to `Claim`; `fpcheck.register(claim)` adds one;
-- `Claim`, `Control` and the rules `Bound`, `Rate`, `Order`, `Equality` declare a claim; `Setup` and
+- `Claim`, `Control` and the rules `Bound`, `Rate`, `Order`, `Equality`, `PairOrder` declare a claim; `Setup` and
   `param` (a typed setup), `Experiment` and `Result` (what it runs), `Prediction`, `Measurement`,
   `tidy`, `concat`, `ALL_SEEDS` and `@produces` (what its functions return) are what a claim is made of;
 - `fpcheck.strategies` holds the hypothesis strategies for property tests of your own;
@@ -47,6 +47,7 @@ _PUBLIC = {
     "Rate": ("fpcheck.reports.rules", "Rate"),
     "Order": ("fpcheck.reports.rules", "Order"),
     "Equality": ("fpcheck.reports.rules", "Equality"),
+    "PairOrder": ("fpcheck.reports.rules", "PairOrder"),
     "strategies": ("fpcheck.theory.strategies", None),
 }
 

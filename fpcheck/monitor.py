@@ -16,6 +16,9 @@ probability) and the fit criterion ‖h_T − y‖/‖y‖ ≤ `fit_level` (`fpc
 monitor cannot judge (fewer than 4 peaks or bands, a constant target, predictions of the wrong shape, NaN) is
 refused with one line (`MonitorError`, a ValueError), never a verdict.
 
+With PyTorch Lightning, `trainer = Trainer(callbacks=[monitor.lightning_callback(every=50)], ...)` observes
+the module at the start and after every 50th optimiser step (pytorch-lightning is imported only there).
+
 The observations are copied to float64 numpy arrays when observed; the cost per observation is one copy of
 the outputs (the analysis runs in `result()`; `benchmarks/monitor.py` measures both against a training step).
 `save(path)` writes the observations as the `.npz` that `fpcheck monitor PREDICTIONS.npz` reads.
@@ -109,6 +112,38 @@ class FrequencyMonitor:
         finally:
             model.train(training)
         self.observe(step, outputs)
+
+    def lightning_callback(self, every: int = 1) -> Any:
+        """A PyTorch Lightning callback that calls `observe_model(trainer.global_step, module)` when training
+        starts and after every `every`-th optimiser step (a step already observed, as under gradient
+        accumulation, is skipped). pytorch-lightning (or lightning) is imported here, not by fpcheck: install
+        it with `pip install 'fpcheck[lightning]'`; without it this is a MonitorError."""
+        try:
+            from pytorch_lightning import Callback
+        except ImportError:
+            try:
+                from lightning.pytorch import Callback
+            except ImportError:
+                raise MonitorError("the Lightning callback needs pytorch-lightning: pip install "
+                                   "'fpcheck[lightning]'") from None
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise MonitorError(f"every must be a positive integer, not {every!r}")
+        monitor = self
+
+        class FrequencyMonitorCallback(Callback):
+            def _observe(self, trainer: Any, module: Any) -> None:
+                step = int(trainer.global_step)
+                if not monitor._steps or step > monitor._steps[-1]:
+                    monitor.observe_model(step, module)
+
+            def on_train_start(self, trainer: Any, module: Any) -> None:
+                self._observe(trainer, module)
+
+            def on_train_batch_end(self, trainer: Any, module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+                if trainer.global_step % every == 0:
+                    self._observe(trainer, module)
+
+        return FrequencyMonitorCallback()
 
     def recording(self) -> Recording:
         """The observations so far, checked (at least two are needed)."""

@@ -1,4 +1,4 @@
-"""The four rules a claim states its prediction with (docs/design.md, "Claims and rules").
+"""The five rules a claim states its prediction with (docs/design.md, "Claims and rules").
 
 Each rule checks one seed's numbers (prediction and measurement rows of that seed, plus the rows that
 hold for all seeds) and returns a `Check`: whether the prediction holds, a margin and a detail line.
@@ -14,7 +14,11 @@ The margin is positive when the prediction holds and negative when it fails:
   nothing). `null_pass_probability(n)` is the exact chance that a uniformly random order of n distinct
   items passes the rule;
 - `Equality`: |measured - predicted| ≤ atol + rtol |predicted| at every x; margin = 1 - the largest
-  error as a fraction of its tolerance.
+  error as a fraction of its tolerance;
+- `PairOrder`: within each group of x (one measured and one predicted quantity per group), every pair
+  whose predicted values differ by more than a factor is measured in the same strict order; margin = the
+  smallest fraction ln(m_a/m_b) / ln(p_a/p_b) over those pairs (1: the predicted ratio; ≤ 0: a pair out of
+  order). `null_pass_probability(...)` is the exact chance that uniformly random orders pass.
 """
 
 from __future__ import annotations
@@ -285,3 +289,68 @@ class Equality(Rule):
     def describe(self) -> str:
         extra = f" + {self.tolerance}" if self.tolerance is not None else ""
         return f"{self.measured} = {self.predicted} within rtol {self.rtol:g}, atol {self.atol:g}{extra}"
+
+
+def linear_extension_fraction(precedes: np.ndarray) -> float:
+    """The fraction of the n! orders of n items in which a comes before b for every True precedes[a, b] (a
+    strict partial order: acyclic), exact: the count of linear extensions by a DP over subsets, O(2^n n)."""
+    n = precedes.shape[0]
+    if not 1 <= n <= MAX_ORDER_ITEMS:
+        raise LimitExceeded(f"an order of {n} items: the exact null is computed for 1 … {MAX_ORDER_ITEMS} items")
+    before = [sum(1 << a for a in range(n) if precedes[a, b]) for b in range(n)]
+    count = [0] * (1 << n)
+    count[0] = 1
+    for mask in range(1 << n):
+        if count[mask]:
+            for item in range(n):
+                if not mask >> item & 1 and before[item] & mask == before[item]:
+                    count[mask | 1 << item] += count[mask]
+    return count[-1] / float(np.prod(np.arange(1, n + 1, dtype=float)))
+
+
+@dataclass(frozen=True)
+class PairOrder(Rule):
+    """For each group i (measured[i] and predicted[i], positive values on the same x): every pair a, b with
+    predicted_b > separation × predicted_a has measured_b > measured_a. Pairs of different groups are not
+    compared. The null is the chance that independent uniformly random orders of each group's measured values
+    pass: the product over groups of `linear_extension_fraction` of the compared pairs."""
+
+    measured: tuple[str, ...]
+    predicted: tuple[str, ...]
+    separation: float
+    kind = "order"
+
+    def __post_init__(self) -> None:
+        if len(self.measured) != len(self.predicted) or not self.measured:
+            raise ValueError("PairOrder needs one predicted quantity per measured one")
+        if not self.separation > 1:
+            raise ValueError(f"the separation factor must exceed 1, not {self.separation!r}")
+
+    def check(self, values: SeedValues) -> Check:
+        fractions, null, compared = [], 1.0, 0
+        worst = ""
+        for measured_name, predicted_name in zip(self.measured, self.predicted, strict=True):
+            x, measured, predicted = values.paired(measured_name, predicted_name)
+            if np.any(measured <= 0) or np.any(predicted <= 0):
+                raise Undetermined(f"{measured_name} or {predicted_name} is not positive: no ratio to order")
+            precedes = predicted[None, :] > self.separation * predicted[:, None]  # [a, b]: b predicted later
+            null *= linear_extension_fraction(precedes)
+            for a, b in zip(*np.nonzero(precedes), strict=True):
+                fraction = np.log(measured[b] / measured[a]) / np.log(predicted[b] / predicted[a])
+                if not fractions or fraction < min(fractions):
+                    worst = (f"{measured_name} at x = {_fmt(x[a])} vs {_fmt(x[b])}: fraction {fraction:.3g} of the "
+                             "predicted log ratio")
+                fractions.append(fraction)
+                compared += 1
+        if not compared:
+            raise Undetermined(f"no pair's predicted values differ by more than × {self.separation:g}")
+        margin = float(min(fractions))
+        return Check(holds=bool(margin > 0), margin=margin,
+                     detail=f"{compared} pairs compared, smallest {worst}", null=null)
+
+    def reads(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return self.measured, self.predicted
+
+    def describe(self) -> str:
+        return (f"{', '.join(self.measured)} in the order of {', '.join(self.predicted)} over every pair predicted "
+                f"more than × {self.separation:g} apart")

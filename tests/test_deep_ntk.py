@@ -1,7 +1,8 @@
 """The deep circle NTK of `fpcheck.theory.deep_ntk` against independent oracles: the two-layer kernel of
 `circle_ntk` at depth 2, the empirical NTK of wide deep networks at initialisation (autograd, Monte Carlo over
 seeds), finite differences for the kink slopes, a dense trapezoid and the aliases for the eigenvalues, and the
-eigenvalues at large κ for the κ⁻² law."""
+eigenvalues at large κ for the κ⁻² law; the engine's deep networks (the "ntk" parametrisation, their layerwise
+kernel, a tiny run against the predicted time)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ import sympy as sp
 import torch
 from torch.func import jacrev
 
+from fpcheck.empirics.circle_fit import learning_times, predicted_times
+from fpcheck.empirics.circle_training import deep_network_spec, harmonic_fits, layerwise_kernel
+from fpcheck.empirics.deep_circle_fit import DeepCircleFit
 from fpcheck.empirics.grids import PeriodicGrid
-from fpcheck.empirics.mlp import MLPSpec, init_ensemble
+from fpcheck.empirics.mlp import MLPSpec, ensemble_forward, init_ensemble, to_modules
 from fpcheck.empirics.ntk import mode_rayleigh_quotients
 from fpcheck.theory.circle_ntk import circle_ntk, circle_ntk_eigenvalues, theta
 from fpcheck.theory.circle_ntk import kink_slopes as two_layer_kink_slopes
@@ -171,3 +175,25 @@ def test_bad_input_is_refused():
         deep_circle_ntk_eigenvalues(1, 3, points=1)
     with pytest.raises(ValueError, match="κ ≠ 0"):
         deep_eigenvalue_asymptote(0, 3)
+
+
+def test_the_engines_ntk_parametrisation_and_layerwise_kernel_are_the_tests_model():
+    """`layerwise_kernel` on the engine's "ntk" networks (`deep_network_spec`) equals `_network_kernel` (itself
+    checked against jacrev above) plus 1, the trained output bias's gradient; the torch.nn twin computes the same
+    outputs as the batched forward pass."""
+    depth, width, angles = 3, 24, np.array([0.0, 0.7, 2.0, 4.1])
+    spec = deep_network_spec(width, depth)
+    params = init_ensemble(spec, (1001,))
+    inputs = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    np.testing.assert_allclose(layerwise_kernel(spec, params, inputs)[0],
+                               _network_kernel(depth, width, 1001, angles, True, "both") + 1.0, rtol=1e-5)
+    x = torch.as_tensor(inputs, dtype=torch.float32)
+    (twin,) = to_modules(spec, params)
+    np.testing.assert_allclose(twin(x).detach().numpy(), ensemble_forward(spec, params, x)[0].numpy(), rtol=1e-6)
+
+
+def test_a_tiny_deep_run_learns_the_first_harmonic_in_the_predicted_time():
+    setup = DeepCircleFit(kappas=(1,), points=16, widths=(1024,), depth=3, kernel_snapshots=2, seeds=2)
+    run = harmonic_fits(setup, (7, 8)).run(1024, 1)
+    np.testing.assert_allclose(learning_times(run.component, setup.delta), predicted_times(setup)[0], rtol=0.1)
+    assert np.all(run.drift[-1] < 0.05)  # the kernel barely moves while κ = 1 is learned

@@ -1,5 +1,6 @@
-"""fpcheck.monitor: a plain hand-written training loop (no fpcheck engine) judged by the FrequencyMonitor, its
-reversal by a Sobolev loss whose s comes from the empirical NTK, the methods' measurements against closed forms,
+"""fpcheck.monitor: a plain hand-written training loop (no fpcheck engine) judged by the FrequencyMonitor, the same
+run through PyTorch Lightning with the monitor's callback, its reversal by a Sobolev loss whose s comes from the
+empirical NTK, the methods' measurements against closed forms,
 the refusals of what cannot be judged, and `fpcheck monitor PREDICTIONS.npz`."""
 
 from __future__ import annotations
@@ -89,6 +90,43 @@ def test_a_hand_written_loop_fits_low_frequencies_first(fitted: FrequencyMonitor
     assert verdicts[0]["verdict"] == "agree" and verdicts[0]["controls"] == [] and verdicts[0]["uncontrolled"]
     assert "monitor.run" in (out / "report.md").read_text()
     assert load_predictions(out / "recording.npz").predictions.shape == (401, N, 1)
+
+
+def test_the_lightning_callback_records_what_the_hand_written_loop_records(fitted: FrequencyMonitor) -> None:
+    """The same network, optimiser and data trained by a pytorch_lightning.Trainer with the monitor's callback
+    (every 10 steps): the same steps and the same predictions as the hand-written loop's observations (both do
+    zero_grad, backward and step on the full batch), so the same verdict; the module is left in train mode."""
+    import pytorch_lightning as lightning  # a test extra (`make test` installs it), never a dependency of fpcheck
+
+    class Fit(lightning.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = tanh_network(seed=1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.network(x)
+
+        def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+            inputs, target = batch
+            return torch.mean((self(inputs)[:, 0] - target) ** 2)
+
+        def configure_optimizers(self) -> torch.optim.Optimizer:
+            return torch.optim.Adam(self.parameters(), lr=1e-3)
+
+    steps = 4000
+    batch = (torch.tensor(GRID, dtype=torch.float32)[:, None], torch.tensor(TARGET, dtype=torch.float32))
+    loader = torch.utils.data.DataLoader([batch] * steps, batch_size=None)
+    monitor, module = FrequencyMonitor(GRID, TARGET), Fit()
+    trainer = lightning.Trainer(max_steps=steps, callbacks=[monitor.lightning_callback(every=10)], logger=False,
+                                enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                                accelerator="cpu", devices=1)
+    trainer.fit(module, loader)
+    recorded, expected = monitor.recording(), fitted.recording()
+    np.testing.assert_array_equal(recorded.steps, expected.steps)
+    np.testing.assert_allclose(recorded.predictions, expected.predictions, rtol=0, atol=1e-5)
+    assert module.training and monitor.result().verdict == fitted.result().verdict == "agree"
+    with pytest.raises(MonitorError, match="every must be a positive integer"):
+        monitor.lightning_callback(every=0)
 
 
 def test_the_sobolev_loss_chosen_from_the_empirical_ntk_reverses_the_verdict() -> None:

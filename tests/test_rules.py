@@ -1,4 +1,4 @@
-"""The four rules on hand-made tables, with their margins, edge cases and exact null probabilities."""
+"""The five rules on hand-made tables, with their margins, edge cases and exact null probabilities."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from fpcheck.reports.rules import (
     Equality,
     MissingQuantity,
     Order,
+    PairOrder,
     Rate,
     SeedValues,
     Undetermined,
+    linear_extension_fraction,
     order_null_probability,
     spearman,
 )
@@ -113,3 +115,44 @@ def test_quantities_on_different_grids_are_rejected():
     table = values(tidy(0, "m", [1.0, 2.0], x=[0, 1]), tidy(0, "b", [2.0, 2.0], x=[0, 2]))
     with pytest.raises(ValueError, match="same x"):
         Bound("m", "b").check(table)
+
+
+def _enumerated_fraction(precedes: np.ndarray) -> float:
+    """The oracle: the share of all permutations that put a before b for every True precedes[a, b]."""
+    n = precedes.shape[0]
+    passing = 0
+    for order in itertools.permutations(range(n)):
+        position = np.argsort(order)
+        passing += all(position[a] < position[b] for a, b in zip(*np.nonzero(precedes), strict=True))
+    return passing / np.prod(np.arange(1, n + 1))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_linear_extension_fraction_equals_enumeration(seed):
+    generator = np.random.default_rng(seed)
+    n = int(generator.integers(2, 7))
+    predicted = np.exp(generator.normal(0.0, 1.0, n))
+    precedes = predicted[None, :] > 1.5 * predicted[:, None]
+    assert linear_extension_fraction(precedes) == pytest.approx(_enumerated_fraction(precedes), rel=1e-12)
+
+
+def test_pair_order_compares_only_separated_pairs_within_a_group():
+    times = [tidy(ALL_SEEDS, "p1", [10.0, 11.0, 40.0], x=[1, 2, 3]), tidy(ALL_SEEDS, "p2", [50.0, 20.0], x=[1, 2])]
+    rule = PairOrder(("m1", "m2"), ("p1", "p2"), separation=1.35)
+    # group 1: 10 and 11 are not compared (× 1.1); 40 follows both; group 2: 20 before 50
+    kept = rule.check(values(*times, tidy(0, "m1", [12.0, 10.0, 40.0], x=[1, 2, 3]),
+                             tidy(0, "m2", [50.0, 20.0], x=[1, 2])))
+    assert kept.holds and kept.detail.startswith("3 pairs compared")
+    assert kept.null == pytest.approx(1 / 3 * 1 / 2)  # the last of three, then one pair of two
+    assert kept.margin == pytest.approx(np.log(40 / 12) / np.log(40 / 10))  # m1 at x = 1 vs 3, the tightest
+    swapped = rule.check(values(*times, tidy(0, "m1", [12.0, 10.0, 40.0], x=[1, 2, 3]),
+                                tidy(0, "m2", [15.0, 20.0], x=[1, 2])))
+    assert not swapped.holds and swapped.margin == pytest.approx(np.log(15 / 20) / np.log(50 / 20))
+
+
+def test_pair_order_without_a_separated_pair_is_undetermined():
+    rule = PairOrder(("m",), ("p",), separation=2.0)
+    with pytest.raises(Undetermined):
+        rule.check(values(tidy(ALL_SEEDS, "p", [10.0, 15.0], x=[1, 2]), tidy(0, "m", [1.0, 2.0], x=[1, 2])))
+    with pytest.raises(ValueError, match="one predicted quantity per measured"):
+        PairOrder(("m", "n"), ("p",), separation=2.0)

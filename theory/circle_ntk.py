@@ -159,12 +159,18 @@ def harmonic_learning_time(kappa: ArrayLike, lr: float, delta: float, points: in
                            bias: bool = True, layers: Layers = "hidden") -> np.ndarray:
     """t_κ = ln(1/δ) / -ln|1 - c η λ_κ^(n) (1 + κ²)^s| steps (module doc); inf where the factor is ≥ 1 in
     magnitude (gradient descent does not shrink that harmonic at this step size)."""
+    orders = np.asarray(kappa, dtype=float)
+    return gradient_descent_time(circle_ntk_eigenvalues(orders, points, bias, layers) * (1.0 + orders**2) ** float(s),
+                                 lr, delta)
+
+
+def gradient_descent_time(rates: ArrayLike, lr: float, delta: float) -> np.ndarray:
+    """ln(1/δ) / -ln|1 - c η μ| steps for kernel eigenvalues μ (already weighted by the loss), c = LOSS_FACTOR;
+    inf where the factor is ≥ 1 in magnitude."""
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"the step size must be a finite positive number, not {lr!r}")
     if not 0 < delta < 1:
         raise ValueError(f"δ must lie in (0, 1), not {delta!r}")
-    orders = np.asarray(kappa, dtype=float)
-    rates = circle_ntk_eigenvalues(orders, points, bias, layers) * (1.0 + orders**2) ** float(s)
-    factor = np.abs(1.0 - LOSS_FACTOR * lr * rates)
+    factor = np.abs(1.0 - LOSS_FACTOR * lr * np.asarray(rates, dtype=float))
     with np.errstate(divide="ignore"):
         return np.where(factor < 1.0, np.log(1.0 / delta) / -np.log(factor), np.inf)

@@ -207,3 +207,11 @@ def deep_eigenvalue_asymptote(kappa: ArrayLike, depth: int, bias: bool = True, l
     at_zero, at_pi = (float(slope) for slope in kink_slopes(depth, bias, layers))
     jumps = 2.0 * at_zero - 2.0 * at_pi * np.where(orders % 2 == 0, 1.0, -1.0)
     return -jumps / (2 * np.pi * orders.astype(float) ** 2)
+
+
+def deep_harmonic_learning_time(kappa: ArrayLike, depth: int, lr: float, delta: float, points: int,
+                                bias: bool = True, layers: Layers = "hidden") -> np.ndarray:
+    """t_κ = ln(1/δ) / -ln|1 - c η λ_κ^(n)| steps of gradient descent on the mean squared error without ½ (c = 2,
+    `circle_ntk.gradient_descent_time`) with the depth-L eigenvalues on `points` equispaced points; inf where
+    the factor is ≥ 1 in magnitude."""
+    return circle_ntk.gradient_descent_time(deep_circle_ntk_eigenvalues(kappa, depth, points, bias, layers), lr, delta)

@@ -7,4 +7,4 @@ Poisson equation); their ids all start with `xu2019.`.
 """
 
 SOURCES: tuple[str, ...] = ("rahaman2019", "luo2019", "xu2019", "xu2018", "xu2019_highdim", "xu2019_applications",
-                             "basri2019", "basri2020")
+                             "basri2019", "basri2020", "yu2023", "jacot2018")

@@ -1,6 +1,7 @@
 """Figures of the circle claims (`fpcheck.empirics.circle_fit`): the empirical NTK's quotients along each
 harmonic against λ_κ^(n) with the fluctuation band, and the predicted against the measured learning time per κ
-with the deviation per width and the quotient along the harmonic over training.
+with the deviation per width and the quotient along the harmonic over training, and the same times per order s
+of the Sobolev loss (`fpcheck.empirics.sobolev_fit`).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from fpcheck.empirics.sobolev_fit import ORDERS, order_name
 from fpcheck.reports.claim import ClaimRun
 from fpcheck.tables import ALL_SEEDS
 
@@ -114,3 +116,33 @@ def learning_times(run: ClaimRun) -> list[Figure]:
     figure.tight_layout()
     figures.append(figure)
     return figures
+
+
+def sobolev_times(run: ClaimRun) -> list[Figure]:
+    """Per order s of the H^s loss: measured t_κ per seed (dots) against the predicted t_κ(s) (line, ± 15 %
+    band), log scale, one colour per s; and measured / predicted per s and κ."""
+    setup, times = run.setup, run.measurement.artifacts["times"]
+    kappas = np.asarray(setup.kappas, dtype=float)
+    figure = Figure(figsize=(10, 3.6))
+    left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+    for index, s in enumerate(ORDERS):
+        predicted, colour = _predicted(run, f"predicted_learning_time_{order_name(s)}"), f"C{index}"
+        left.plot(kappas, predicted, "-", color=colour, linewidth=1.2, label=f"s = {s:g}: predicted")
+        left.fill_between(kappas, 0.85 * predicted, 1.15 * predicted, color=colour, alpha=0.15)
+        offset = 0.04 * (index - len(ORDERS) / 2)
+        left.plot(kappas + offset, times[s].T, "o", color=colour, markersize=3)
+        right.plot(kappas + offset, (times[s] / predicted).T, "o", color=colour, markersize=3)
+        right.plot([], [], "o", color=colour, label=f"s = {s:g}")
+    left.set_yscale("log")
+    left.set_xlabel("harmonic κ")
+    left.set_ylabel(f"steps to δ = {setup.delta:g}")
+    left.set_title(f"H^s loss, width {setup.widths[0]}: learning time per harmonic (dots: seeds)", fontsize=9)
+    left.legend(fontsize=6)
+    right.axhspan(0.85, 1.15, color="grey", alpha=0.25)
+    right.axhline(1.0, color="black", linewidth=0.8)
+    right.set_xlabel("harmonic κ")
+    right.set_ylabel("measured / predicted t_κ(s)")
+    right.set_title("the rate 2ηλ_κ(1 + κ²)^s against the networks", fontsize=9)
+    right.legend(fontsize=6)
+    figure.tight_layout()
+    return [figure]
