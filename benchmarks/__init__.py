@@ -19,6 +19,7 @@ BENCHMARKS: tuple[str, ...] = (
     "benchmarks.highdim:nufft_benchmark",
     "benchmarks.highdim:filtering_benchmark",
     "benchmarks.monitor:monitor_benchmark",
+    "benchmarks.scale_out:scale_out_benchmark",
 )
 
 

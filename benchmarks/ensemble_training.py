@@ -10,7 +10,7 @@ float32, the torch threads of the calling process (not changed here).
   torch.optim.Adam, zero_grad / forward / backward / step, as the published notebooks do). Target ≥ 2.
 - `training_gemm_fraction`: the ensemble's training FLOP rate (forward = 2 Σ_l d_in d_out per point
   per network, training = 3 × forward) over the float32 rate of a 2048 × 2048 torch matmul timed in
-  the same run with the same threads. Target ≥ 0.5; `plain_loop_gemm_fraction` is the same for the
+  the same run with the same threads. Target ≥ 0.75; `plain_loop_gemm_fraction` is the same for the
   plain loop.
 
 Each timing is the best of several repeats, interleaved, so that a burst of load from other processes
