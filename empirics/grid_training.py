@@ -154,8 +154,10 @@ def perturbed_sine_fit(setup: PerturbedSineFit, seeds: Sequence[int]) -> Perturb
     losses = np.full((len(seeds), len(setup.perturbation_norms), len(setup.peaks)), np.nan)
     if healthy:
         trained = EnsembleParameters([w[healthy] for w in run.params.weights], [b[healthy] for b in run.params.biases])
+        encoded = None if setup.encoding == "none" else setup.network_inputs(setup.train_grid.points)
         losses[healthy] = amplitude_loss(network_spec(setup), trained, [seeds[m] for m in healthy],
-                                         setup.train_grid, setup.peaks, setup.perturbation_norms, setup.samples)
+                                         setup.train_grid, setup.peaks, setup.perturbation_norms, setup.samples,
+                                         inputs=encoded)
     parameter_norm = torch.sqrt(sum(t.flatten(1).double().pow(2).sum(dim=1) for t in run.params.tensors)).numpy()
     return PerturbedSineFitResult(**_result_fields(setup, seeds, labels, run), losses=losses,
                                   parameter_norm=parameter_norm)

@@ -34,10 +34,12 @@ def amplitude_loss(
     norms: Sequence[float],
     samples: int,
     chunk: int = 32,
+    inputs: np.ndarray | None = None,
 ) -> np.ndarray:
     """Mean relative amplitude loss, shape (S, R, P) for S seeds, R norms and P peaks (see module doc).
 
-    The network input is the grid's points (d_in = 1); params holds one network per seed.
+    The network input is the grid's points (d_in = 1), or `inputs` (N, d_in) at those points (an input
+    encoding); params holds one network per seed.
     """
     norms_ = np.asarray(norms, dtype=float)
     if norms_.ndim != 1 or norms_.size == 0 or not np.all(np.isfinite(norms_)) or np.any(norms_ <= 0):
@@ -46,11 +48,15 @@ def amplitude_loss(
         raise ValueError(f"samples and chunk must be positive integers, not {samples!r}, {chunk!r}")
     if params.members != len(seeds):
         raise ValueError(f"params hold {params.members} networks for {len(seeds)} seeds")
-    if spec.widths[0] != 1 or spec.widths[-1] != 1:
-        raise ValueError("amplitude_loss needs networks with one input and one output")
+    if inputs is None:
+        x = torch.as_tensor(grid.points, dtype=torch.float32)[:, None]
+    else:
+        x = torch.as_tensor(inputs, dtype=torch.float32)
+    if spec.widths[0] != x.shape[1] or spec.widths[-1] != 1 or x.shape[0] != grid.points.size:
+        raise ValueError(f"amplitude_loss needs networks of input width {x.shape[1]} and one output, and one input "
+                         "per grid point")
     if not all(torch.isfinite(t).all() for t in params.tensors):
         raise ValueError("amplitude_loss: the trained parameters hold NaN or inf")
-    x = torch.as_tensor(grid.points, dtype=torch.float32)[:, None]
     with torch.no_grad():
         base = np.abs(peak_coefficients(ensemble_forward(spec, params, x)[..., 0].double().numpy(), grid, peaks))
     if np.any(base == 0):

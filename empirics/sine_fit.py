@@ -191,11 +191,6 @@ class PerturbedSineFit(SineFit):
     perturbation_norms: tuple[float, ...] = param((1.0, 2.0, 4.0, 8.0), positive=True, max_length=64)
     samples: int = param(1024, positive=True, at_most=1_000_000)
 
-    def check(self) -> None:
-        super().check()
-        if self.encoding != "none":
-            self.refuse("encoding", "the perturbed networks are evaluated on x itself: it must be 'none'")
-
 
 @dataclass(frozen=True, kw_only=True)
 class NormTrackedSineFit(SineFit):

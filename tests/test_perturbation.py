@@ -17,9 +17,11 @@ SEEDS = (2, 5)
 PEAKS = (1, 2, 4)
 
 
-def _direct(params: EnsembleParameters, norms: list[float], samples: int) -> np.ndarray:
-    """The same directions (drawn in the documented order), one nn.Sequential per sample, numpy's FFT."""
-    x = torch.tensor(GRID.points, dtype=torch.float32)[:, None]
+def _direct(params: EnsembleParameters, norms: list[float], samples: int, spec: MLPSpec = SPEC,
+            inputs: np.ndarray | None = None) -> np.ndarray:
+    """The same directions (drawn in the documented order), one nn.Sequential per sample, numpy's FFT, on the
+    grid's points or on `inputs` at them."""
+    x = torch.tensor(GRID.points if inputs is None else inputs, dtype=torch.float32).reshape(GRID.n, -1)
     result = np.zeros((len(SEEDS), len(norms), len(PEAKS)))
     for member, seed in enumerate(SEEDS):
         generator = torch_generator(seed, "perturbation")
@@ -31,7 +33,7 @@ def _direct(params: EnsembleParameters, norms: list[float], samples: int) -> np.
             layers = len(tensors) // 2
             single = EnsembleParameters([t[None] for t in tensors[:layers]], [t[None] for t in tensors[layers:]])
             with torch.no_grad():
-                values = to_modules(SPEC, single)[0](x)[:, 0].double().numpy()
+                values = to_modules(spec, single)[0](x)[:, 0].double().numpy()
             return np.abs(np.fft.fft(values)[list(PEAKS)]) / GRID.n
 
         base = amplitudes(own)
@@ -48,6 +50,17 @@ def test_amplitude_loss_matches_the_direct_computation() -> None:
     losses = amplitude_loss(SPEC, params, SEEDS, GRID, PEAKS, norms, samples=6, chunk=6)
     np.testing.assert_allclose(losses, _direct(params, norms, 6), rtol=1e-4, atol=1e-5)
     assert np.abs(losses[:, 1]).max() > 1e-2  # a real perturbation changes the amplitudes
+
+
+def test_amplitude_loss_of_an_input_encoding_matches_the_direct_computation() -> None:
+    angles = 2 * np.pi * np.outer(GRID.points, [1.0, 2.0])
+    features = np.concatenate([np.sin(angles), 2 * np.cos(angles)], axis=1)  # (32, 4) at the grid's points
+    spec = MLPSpec((4, 12, 12, 1), "relu", init="uniform")
+    params = init_ensemble(spec, SEEDS)
+    losses = amplitude_loss(spec, params, SEEDS, GRID, PEAKS, [0.3, 1.5], samples=6, chunk=6, inputs=features)
+    np.testing.assert_allclose(losses, _direct(params, [0.3, 1.5], 6, spec, features), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="input width 4"):
+        amplitude_loss(SPEC, init_ensemble(SPEC, SEEDS), SEEDS, GRID, PEAKS, [1.0], samples=2, inputs=features)
 
 
 def test_same_seed_same_losses() -> None:

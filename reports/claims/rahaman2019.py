@@ -329,7 +329,7 @@ def predict_robustness(setup: PerturbedSineFit, result: fit.PerturbedSineFitResu
 
 
 register(Claim(
-    id="rahaman2019.robustness", version=1, source=f"{SOURCE}, §5",
+    id="rahaman2019.robustness", version=2, source=f"{SOURCE}, §5",
     statement="In trained Fig. 1 networks the higher frequencies are less robust to random parameter perturbations: "
               "the mean relative amplitude loss grows with the frequency at every perturbation norm.",
     expected="agree",
@@ -340,10 +340,20 @@ register(Claim(
                                       seeds=6),
             "paper": PerturbedSineFit(**{**PAPER_FIT, "snapshot_every": 1000}, amplitudes=(1.0,) * 10)},
     predict=predict_robustness, measure=fit.measure_robustness, rules=(Bound("rho_amplitude_loss", 0.8, above=True),),
-    uncontrolled=("the control tried, amplitudes ∝ k^-2 (the perturbation's own spectrum, falling slower than k^-2, "
-                  "should then dominate the high peaks and reverse the order), flipped at norm 8 in 5/6 pilot seeds "
-                  "(1000-1005) on this setting's networks, which miss a 0.1 relative-error fit in 4/6 seeds; on "
-                  "4×256 networks that fit it did not flip (ρ ≥ 0.77 but at one norm of one seed)"),
+    fit=(Bound("final_relative_error", 0.5),),
+    controls=(Control("fourier-features", {"encoding": "fourier-peaks", "encoding_scale": 1.5}, "diverge",
+                      pilot_seeds=tuple(range(1000, 1006)), mechanism=(
+        "The same networks read the Fourier features [a_i sin 2πk_i x, a_i cos 2πk_i x] at the target's peaks, "
+        f"a_i = 1.5 k_i / max k, instead of x ({TANCIK2020}): a random perturbation of the first layer moves the "
+        "pre-activations by δW φ(x), whose component at k_i is proportional to a_i ∝ k_i, so a perturbation of "
+        "fixed norm reaches the high frequencies most, and adds amplitude there as often as it removes it; the "
+        "volume argument of §5 (the high frequencies occupy less of parameter space) is inverted by the encoding. "
+        "Expected: the loss no longer grows with k. Pilot (seeds 1000-1005, the quick setup with the encoding, "
+        "chosen from this argument before it ran): ρ(k, loss) < 0 at every norm in 6/6 seeds (-0.20 … -0.94), "
+        "≤ -0.5 at norm 8 in 6/6 (-0.54 … -0.83) and at norm 1 in 3/6, every network fitted (relative RMS error "
+        "< 0.001). Tried before, and dropped: amplitudes ∝ k^-2 (the perturbation's own spectrum should then "
+        "dominate the high peaks) flipped at norm 8 in 5/6 pilot seeds on networks that missed a 0.1 fit in 4/6; "
+        "on 4 × 256 networks that fit it did not flip (ρ ≥ 0.77).")),),
     figures=fit_figures.robustness,
     notes=(TRAINING_NOTE,
            "Perturbations: for each trained network, directions u uniform on the unit sphere of the full parameter "
@@ -351,5 +361,8 @@ register(Claim(
            "k is the mean over samples of (|ĥ_θ(k)| - |ĥ_{θ+δθ}(k)|) / |ĥ_θ(k)| (it is negative where the "
            "perturbation adds more of that frequency than it removes, typically at the lowest k). The rule asks for "
            "ρ(k, loss) ≥ 0.8 at every norm, per seed. The mean is over 1024 samples: with 128, the Monte Carlo noise "
-           "of the mean at the smallest norm alone reorders neighbouring peaks."),
+           "of the mean at the smallest norm alone reorders neighbouring peaks.",
+           "Fit criterion (version 2, with the control): relative RMS error ≤ 0.5 on the training points at the end, "
+           "the level of the catalogue's other fit criteria (the quick networks end at 0.03-0.42: the six peaks up "
+           "to k = 11 are not all learned in 3000 steps). Version 1 had no fit criterion; the numbers are unchanged."),
 ))
