@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -41,3 +42,19 @@ def small(claim_id: str, **changes: Any) -> tuple[Claim, Setup]:
     """The claim and its quick setup with `changes`."""
     claim = claims()[claim_id]
     return claim, claim.setups["quick"].override(changes)
+
+
+def check_controls_on_pilot_seeds(claim_id: str, source: str) -> Claim:
+    """Assert that the claim cites `source`, has controls (and no uncontrolled reason), that each profile's
+    setup survives a JSON round trip, and that each control expects the other verdict, states its mechanism,
+    was piloted on seeds disjoint from the profile's and applies to both profiles; returns the claim."""
+    claim = claims()[claim_id]
+    assert source in claim.source and claim.controls and claim.uncontrolled is None
+    for profile in ("quick", "paper"):
+        setup = claim.setups[profile]
+        assert setup.override(json.loads(json.dumps(setup.data()))) == setup
+        for control in claim.controls:
+            assert control.expected != claim.expected and control.mechanism
+            assert not set(control.pilot_seeds) & set(range(setup.seeds))
+            claim.setup_for(profile, control.name)
+    return claim

@@ -6,12 +6,10 @@ and the measured t_κ of a tiny wide run against `harmonic_learning_time`."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import torch
-from claim_checks import hand_made_verdict, run_claim, small
+from claim_checks import check_controls_on_pilot_seeds, hand_made_verdict, run_claim, small
 from matplotlib.figure import Figure
 
 from fpcheck.empirics.circle_fit import (
@@ -44,16 +42,7 @@ IDS = ("basri2019.ntk-eigenvalues", "basri2019.harmonic-learning-time", "basri20
 
 @pytest.mark.parametrize("claim_id", IDS)
 def test_registered_with_controls_on_pilot_seeds(claim_id: str) -> None:
-    claim = claims()[claim_id]
-    assert "arXiv:1906.00425" in claim.source and claim.controls and claim.uncontrolled is None
-    for profile in ("quick", "paper"):
-        setup = claim.setups[profile]
-        assert setup.override(json.loads(json.dumps(setup.data()))) == setup
-        for control in claim.controls:
-            assert control.expected != claim.expected and control.mechanism
-            assert not set(control.pilot_seeds) & set(range(setup.seeds))
-            claim.setup_for(profile, control.name)
-    assert claim.sensitivity
+    assert check_controls_on_pilot_seeds(claim_id, "arXiv:1906.00425").sensitivity
 
 
 # ------------------------------------------------------------------------------- rules on hand-made rows

@@ -3,10 +3,8 @@ measurement of a tiny wide run against the exact kernel dynamics, and a small cl
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
-from claim_checks import hand_made_verdict, run_claim, small
+from claim_checks import check_controls_on_pilot_seeds, hand_made_verdict, run_claim, small
 from matplotlib.figure import Figure
 
 from fpcheck.empirics.density_fit import DensityFit, predicted_region_times, region_times
@@ -18,15 +16,7 @@ CLAIM = "basri2020.nonuniform-density"
 
 
 def test_registered_with_a_control_on_pilot_seeds():
-    claim = claims()[CLAIM]
-    assert "arXiv:2003.04560" in claim.source and claim.controls and claim.uncontrolled is None
-    for profile in ("quick", "paper"):
-        setup = claim.setups[profile]
-        assert setup.override(json.loads(json.dumps(setup.data()))) == setup
-        for control in claim.controls:
-            assert control.expected != claim.expected and control.mechanism
-            assert not set(control.pilot_seeds) & set(range(setup.seeds))
-            claim.setup_for(profile, control.name)
+    check_controls_on_pilot_seeds(CLAIM, "arXiv:2003.04560")
 
 
 def _rows(dense: float, sparse: float, final: float = 0.5):

@@ -4,11 +4,9 @@ as an explicit DFT matrix), a tiny wide run on the Sobolev loss, and a small cla
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
-from claim_checks import hand_made_verdict, run_claim, small
+from claim_checks import check_controls_on_pilot_seeds, hand_made_verdict, run_claim, small
 from matplotlib.figure import Figure
 
 from fpcheck.empirics.circle_fit import learning_times
@@ -23,15 +21,7 @@ CLAIM = "yu2023.sobolev-tuning"
 
 
 def test_registered_with_a_control_on_pilot_seeds():
-    claim = claims()[CLAIM]
-    assert "arXiv:2205.14300" in claim.source and claim.controls and claim.uncontrolled is None
-    for profile in ("quick", "paper"):
-        setup = claim.setups[profile]
-        assert setup.override(json.loads(json.dumps(setup.data()))) == setup
-        for control in claim.controls:
-            assert control.expected != claim.expected and control.mechanism
-            assert not set(control.pilot_seeds) & set(range(setup.seeds))
-            claim.setup_for(profile, control.name)
+    check_controls_on_pilot_seeds(CLAIM, "arXiv:2205.14300")
 
 
 def _rows(factors: dict[float, tuple[float, ...]] | None = None, final: float = 0.5):
