@@ -11,7 +11,8 @@ The critical path on W workers is the makespan of the longest-processing-time-fi
 first, to the least loaded worker; within 4/3 of the optimum, Graham 1969). Reported as ratios to the
 single-worker time (the sum of all task times): `scale_out_<model>_<W>_workers` for W = 1, 2, 8, 32; the target
 of the paper profile is ≤ 1/6 at 32 workers after seed batching. `scale_out_coverage` is the share of the
-catalogue's paper claim-variants that have a record (the figures cover those only); `quick` changes nothing
+catalogue's paper claim-variants that have a current record (the figures cover those only: stale and missing
+ones are left out); `quick` changes nothing
 (the records are read, not timed).
 """
 

@@ -35,7 +35,7 @@ complex e_κ would average the two), are recorded at `kernel_snapshots` steps sp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -67,6 +67,8 @@ class CircleNetwork(Setup):
     activation: Literal["relu", "tanh"] = "relu"
 
     family = "circle"
+    paired: ClassVar[bool] = True
+    """The neurons come in pairs of opposite output weight (the zero-output initialisation): even widths."""
 
     def check(self) -> None:
         if len(set(self.kappas)) != len(self.kappas):
@@ -74,7 +76,7 @@ class CircleNetwork(Setup):
         if 2 * max(self.kappas) >= self.points:
             self.refuse("kappas", f"κ = {max(self.kappas)} is not below the Nyquist frequency of {self.points} points")
         for width in self.widths:
-            if width % 2:
+            if width % 2 and self.paired:
                 self.refuse("widths", f"{width} must be even (the neurons come in pairs)")
             if width * self.seeds > MAX_NEURONS:
                 self.refuse("widths", f"{width} neurons × {self.seeds} seeds exceeds the limit {MAX_NEURONS}")

@@ -153,7 +153,8 @@ def layerwise_kernel(spec: MLPSpec, params: EnsembleParameters, inputs: np.ndarr
     """The empirical NTK (S, n, n) of every parameter of relu networks of any depth, float64, layer by layer:
     Σ_l s_l² (A_l A_lᵀ) ∘ (Δ_l Δ_lᵀ) + Δ_l Δ_lᵀ (`fpcheck.empirics.deep_circle_fit`), one network at a time."""
     if spec.activation != "relu" or spec.activation_step:
-        raise ValueError(f"the layerwise kernel is written for relu networks, not {spec.activation!r}")
+        raise ValueError(f"the layerwise kernel is written for relu networks without a jump, not {spec.activation!r} "
+                         f"with activation_step {spec.activation_step:g}")
     kernels = []
     for member in range(params.members):
         with torch.enable_grad():  # the engine's snapshot hooks run without gradients
@@ -191,7 +192,7 @@ def harmonic_fit(setup: CircleFit, seeds: Sequence[int], width: int, kappa: int,
         spec = deep_network_spec(width, setup.depth)
         initial = init_ensemble(spec, seeds)
         with torch.no_grad():
-            start = ensemble_forward(spec, initial, x)
+            start = ensemble_forward(spec, initial, x.to(initial.weights[0].device))
         scale = setup.lazy_scale
 
         def readout(_inputs: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:

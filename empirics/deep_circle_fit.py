@@ -20,6 +20,7 @@ measured time and the quotients' normalisation) is that of `fpcheck.empirics.cir
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from fpcheck.empirics.experiment import Experiment
 from fpcheck.empirics.setup import param
 from fpcheck.theory.deep_ntk import MAX_DEPTH, deep_circle_ntk_eigenvalues
 
+MAX_DEEP_WEIGHTS = 1 << 30
+"""(depth - 2) width² × seeds beyond which a run is refused: the hidden-to-hidden weights and their gradients
+(float32) would need more than 8 GiB."""
 OUTPUT_BIAS_KERNEL = 1.0
 """What the trained, unscaled output bias adds to every entry of the kernel (κ = 0 only)."""
 
@@ -37,6 +41,7 @@ class DeepCircleFit(CircleFit):
     """A circle fit (`CircleFit`) of ReLU networks with `depth` linear layers (L - 1 hidden layers of each width)."""
 
     depth: int = param(3, at_least=3, at_most=MAX_DEPTH)
+    paired: ClassVar[bool] = False  # the zero output comes from subtracting the initial function
 
     def kernel_eigenvalues(self, kappas: np.ndarray) -> np.ndarray:
         """λ_κ^(n) of the depth-L recursion (both layers, with bias), plus the output bias's 1 at κ = 0."""
@@ -48,6 +53,11 @@ class DeepCircleFit(CircleFit):
         super().check()
         if self.activation != "relu":
             self.refuse("activation", f"the depth-{self.depth} kernel is derived for relu, not {self.activation!r}")
+        for width in self.widths:
+            if (self.depth - 2) * width**2 * self.seeds > MAX_DEEP_WEIGHTS:
+                self.refuse("widths", f"{width} at depth {self.depth} × {self.seeds} seeds holds "
+                            f"{(self.depth - 2) * width**2 * self.seeds:.3g} hidden weights, above the limit "
+                            f"{MAX_DEEP_WEIGHTS:.3g} of this machine's kind")
 
 
 DEEP_CIRCLE_FIT = Experiment("deep-circle-fit", DeepCircleFit, CircleFitResult,

@@ -52,6 +52,8 @@ def amplitude_loss(
         x = torch.as_tensor(grid.points, dtype=torch.float32)[:, None]
     else:
         x = torch.as_tensor(inputs, dtype=torch.float32)
+        if x.dim() != 2 or not torch.isfinite(x).all():
+            raise ValueError(f"inputs must be a finite (N, d_in) array, not one of shape {tuple(x.shape)}")
     if spec.widths[0] != x.shape[1] or spec.widths[-1] != 1 or x.shape[0] != grid.points.size:
         raise ValueError(f"amplitude_loss needs networks of input width {x.shape[1]} and one output, and one input "
                          "per grid point")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fpcheck.empirics.circle_fit import (
+    MAX_WIDTH,
     REFERENCE_DELTA,
     CircleFit,
     CircleFitResult,
@@ -37,7 +38,7 @@ from fpcheck.empirics.circle_fit import (
 from fpcheck.empirics.experiment import Experiment, Result
 from fpcheck.empirics.setup import param
 from fpcheck.tables import Measurement, concat, produces, tidy
-from fpcheck.theory.circle_ntk import LOSS_FACTOR, circle_ntk_eigenvalues, harmonic_learning_time
+from fpcheck.theory.circle_ntk import LOSS_FACTOR, harmonic_learning_time
 
 ORDERS = (0.0, 1.0, 2.0, 3.0)
 """The orders s of the H^s loss every Sobolev fit runs (the claim's rules name a quantity per order)."""
@@ -48,7 +49,7 @@ class SobolevFit(CircleFit):
     """One width; per order s of `ORDERS` every κ trained on the H^s loss at the common step η_s (module doc),
     the weights capped above |k| = `weight_cap`."""
 
-    widths: tuple[int, ...] = param((32768,), at_least=2, max_length=1)
+    widths: tuple[int, ...] = param((32768,), at_least=2, at_most=MAX_WIDTH, max_length=1)
     weight_cap: int = param(4, at_least=1)
 
     def check(self) -> None:
@@ -82,7 +83,8 @@ def order_name(s: float) -> str:
 
 
 def weights(setup: SobolevFit, s: float) -> np.ndarray:
-    """w_k = (1 + min(k, cap)²)^s for k = 0 … n/2 (the loss's weights on the non-negative harmonics)."""
+    """w_k = (1 + min(k, cap)²)^s for k = 0 … n/2: the weights of `fpcheck.empirics.losses.SobolevLoss` on the
+    non-negative harmonics (in numpy, for the step rule; a test checks they are the loss's)."""
     k = np.minimum(np.arange(setup.points // 2 + 1), setup.weight_cap).astype(float)
     return (1.0 + k**2) ** float(s)
 
@@ -90,7 +92,7 @@ def weights(setup: SobolevFit, s: float) -> np.ndarray:
 def step_size(setup: SobolevFit, s: float) -> float:
     """η_s of the step rule (module doc); the engine's step is η_s / α²."""
     harmonics = np.arange(setup.points // 2 + 1)
-    grid_rates = circle_ntk_eigenvalues(harmonics, setup.points, True, "both") * weights(setup, s)
+    grid_rates = setup.kernel_eigenvalues(harmonics) * weights(setup, s)
     target_rates = grid_rates[np.asarray(setup.kappas)]
     return float(min(setup.step_rate / (LOSS_FACTOR * target_rates.max()),
                      setup.lr_cap / (LOSS_FACTOR * grid_rates.max())))

@@ -116,16 +116,25 @@ class FrequencyMonitor:
     def lightning_callback(self, every: int = 1) -> Any:
         """A PyTorch Lightning callback that calls `observe_model(trainer.global_step, module)` when training
         starts and after every `every`-th optimiser step (a step already observed, as under gradient
-        accumulation, is skipped). pytorch-lightning (or lightning) is imported here, not by fpcheck: install
-        it with `pip install 'fpcheck[lightning]'`; without it this is a MonitorError."""
-        try:
-            from pytorch_lightning import Callback
-        except ImportError:
+        accumulation, is skipped). The callback derives from the Callback of the Lightning package your Trainer
+        comes from: `lightning.pytorch` if that is imported and `pytorch_lightning` is not, else
+        `pytorch_lightning` (a Trainer refuses a callback of the other package). Lightning is imported here,
+        not by fpcheck: install it with `pip install 'fpcheck[lightning]'`; without it this is a MonitorError."""
+        import importlib
+        import sys
+
+        names = ["pytorch_lightning", "lightning.pytorch"]
+        if "lightning.pytorch" in sys.modules and "pytorch_lightning" not in sys.modules:
+            names.reverse()
+        Callback = None
+        for name in names:
             try:
-                from lightning.pytorch import Callback
+                Callback = importlib.import_module(name).Callback
+                break
             except ImportError:
-                raise MonitorError("the Lightning callback needs pytorch-lightning: pip install "
-                                   "'fpcheck[lightning]'") from None
+                continue
+        if Callback is None:
+            raise MonitorError("the Lightning callback needs pytorch-lightning: pip install 'fpcheck[lightning]'")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise MonitorError(f"every must be a positive integer, not {every!r}")
         monitor = self

@@ -130,11 +130,12 @@ def add(run_dir: Path, root: Path = DEFAULT) -> list[str]:
 
 
 def complete_claims(root: Path = DEFAULT) -> list[str]:
-    """The claims whose every variant has a current (or listed) record: those `verdicts.json` can cover."""
+    """The claims whose every variant has a current record: those `verdicts.json` can cover without training (a
+    listed stale record is pending: a run would recompute it)."""
     by_claim: dict[str, list[Entry]] = {}
     for entry in entries(root):
         by_claim.setdefault(entry.claim, []).append(entry)
-    return [claim for claim, rows in by_claim.items() if all(row.state in ("current", "listed") for row in rows)]
+    return [claim for claim, rows in by_claim.items() if all(row.state == "current" for row in rows)]
 
 
 def write_results(root: Path = DEFAULT) -> list[str]:

@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 
 from fpcheck.empirics.circle_fit import learning_times
 from fpcheck.empirics.circle_training import sobolev_fits
-from fpcheck.empirics.sobolev_fit import ORDERS, SobolevFit, order_name, predicted_times, step_size
+from fpcheck.empirics.losses import SobolevLoss
+from fpcheck.empirics.sobolev_fit import ORDERS, SobolevFit, order_name, predicted_times, step_size, weights
 from fpcheck.errors import SetupError
 from fpcheck.reports.catalogue import claims
 from fpcheck.tables import tidy
@@ -80,6 +81,13 @@ def test_a_tiny_wide_run_follows_the_sobolev_rate():
 def test_a_cap_below_the_target_band_is_refused():
     with pytest.raises(SetupError, match="weight_cap"):
         SobolevFit(kappas=(1, 2, 3), points=16, weight_cap=2)
+
+
+@pytest.mark.parametrize("s", ORDERS)
+def test_the_step_rules_weights_are_those_of_the_loss(s):
+    setup = SobolevFit(kappas=(1, 2, 3), points=16, weight_cap=4, seeds=1)
+    loss = SobolevLoss(setup.points, s, cap=setup.weight_cap).weights.double().numpy()  # fftfreq order
+    np.testing.assert_allclose(weights(setup, s), loss[: setup.points // 2 + 1], rtol=1e-6)
 
 
 def test_a_small_claim_run_measures_and_draws():

@@ -18,6 +18,7 @@ from fpcheck.empirics.deep_circle_fit import DeepCircleFit
 from fpcheck.empirics.grids import PeriodicGrid
 from fpcheck.empirics.mlp import MLPSpec, ensemble_forward, init_ensemble, to_modules
 from fpcheck.empirics.ntk import mode_rayleigh_quotients
+from fpcheck.errors import SetupError
 from fpcheck.theory.circle_ntk import circle_ntk, circle_ntk_eigenvalues, theta
 from fpcheck.theory.circle_ntk import kink_slopes as two_layer_kink_slopes
 from fpcheck.theory.deep_ntk import (
@@ -190,6 +191,12 @@ def test_the_engines_ntk_parametrisation_and_layerwise_kernel_are_the_tests_mode
     x = torch.as_tensor(inputs, dtype=torch.float32)
     (twin,) = to_modules(spec, params)
     np.testing.assert_allclose(twin(x).detach().numpy(), ensemble_forward(spec, params, x)[0].numpy(), rtol=1e-6)
+
+
+def test_deep_setups_refuse_what_this_machine_cannot_hold_but_not_odd_widths():
+    assert DeepCircleFit(widths=(1023,), seeds=2).widths == (1023,)  # no pairs: any width
+    with pytest.raises(SetupError, match="hidden weights"):
+        DeepCircleFit(widths=(1 << 20,), depth=3, seeds=1)
 
 
 def test_a_tiny_deep_run_learns_the_first_harmonic_in_the_predicted_time():

@@ -59,6 +59,8 @@ def test_amplitude_loss_of_an_input_encoding_matches_the_direct_computation() ->
     params = init_ensemble(spec, SEEDS)
     losses = amplitude_loss(spec, params, SEEDS, GRID, PEAKS, [0.3, 1.5], samples=6, chunk=6, inputs=features)
     np.testing.assert_allclose(losses, _direct(params, [0.3, 1.5], 6, spec, features), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="finite"):
+        amplitude_loss(spec, params, SEEDS, GRID, PEAKS, [1.0], samples=2, inputs=features[:, 0])
     with pytest.raises(ValueError, match="input width 4"):
         amplitude_loss(SPEC, init_ensemble(SPEC, SEEDS), SEEDS, GRID, PEAKS, [1.0], samples=2, inputs=features)
 

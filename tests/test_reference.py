@@ -52,6 +52,7 @@ def test_a_reference_built_from_a_run_is_current_and_goes_stale_when_its_hash_ch
     (root / "STALE").write_text(f"# known\n{CHEAP}: the bound was reconstructed again\n")
     (listed,) = [row for row in reference.entries(root) if row.key == CHEAP]
     assert listed.state == "listed" and listed.reason == "the bound was reconstructed again"
+    assert reference.complete_claims(root) == []  # listed is pending: `results` would have to retrain it
     assert "pending (stale: the bound was reconstructed again)" in reference.render_readme(root)
 
 
