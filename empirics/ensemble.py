@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from fpcheck.empirics.losses import Loss, MeanSquaredError
 from fpcheck.empirics.mlp import EnsembleParameters, MLPSpec, ensemble_forward, from_modules, init_ensemble, to_modules
-from fpcheck.empirics.runtime import device, progress_enabled
+from fpcheck.empirics.runtime import count_network_steps, device, progress_enabled
 
 OPTIMIZERS = ("adam", "gd")
 SnapshotHook = Callable[[int, EnsembleParameters], None]
@@ -160,6 +160,7 @@ def train_ensemble(
             break
         per_seed.sum().backward()
         optimizer.step()
+        count_network_steps(len(seeds))
     else:
         with torch.no_grad():
             recorder.losses[config.steps] = loss(forward(x), y)

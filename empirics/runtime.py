@@ -3,6 +3,9 @@
 `fixed_threads(n)` sets torch's intra-op threads and the BLAS threads of numpy/scipy to n while a task
 runs (restored afterwards), so in-process, LocalCluster and remote runs give bit-identical numbers.
 `PROGRESS_VARIABLE` hides every training progress bar when set to 0 (`fpcheck verify --quiet`).
+`network_steps()` counts the updates of single networks the training engine has made in this process
+(`count_network_steps`, called by `fpcheck.empirics.ensemble.train_ensemble`): a task records how many its
+experiment took, so the cost of a profile is counted, not timed.
 
 `on_device(name)` selects the torch device of the experiments while a task runs (`fpcheck verify --device`,
 "cpu" by default): the training engine (`fpcheck.empirics.ensemble`), the networks of `fpcheck.empirics.mlp`
@@ -32,12 +35,24 @@ if TYPE_CHECKING:
 DEVICES = ("cpu", "cuda")
 _DEVICE = ["cpu"]  # the device of the running task (`on_device`)
 
+_NETWORK_STEPS = [0]  # updates of single networks by the engine in this process
+
 PROGRESS_VARIABLE = "FPCHECK_PROGRESS"
 """Set to 0 in the environment to hide every training progress bar (read at each training run)."""
 
 
 def progress_enabled() -> bool:
     return os.environ.get(PROGRESS_VARIABLE) != "0"
+
+
+def count_network_steps(networks: int) -> None:
+    """Add one update of `networks` networks (one optimiser step of an ensemble of that many seeds)."""
+    _NETWORK_STEPS[0] += networks
+
+
+def network_steps() -> int:
+    """The updates of single networks made by the training engine in this process so far."""
+    return _NETWORK_STEPS[0]
 
 
 @contextmanager

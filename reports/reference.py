@@ -175,18 +175,22 @@ def render_readme(root: Path = DEFAULT) -> str:
         f"{len(done)} of {len(rows)} claim-variants current; their tasks took {wall / 3600:.2f} h of wall time in "
         "all (one task at a time, two torch threads, on a machine shared with other work).",
         "",
-        "| claim-variant | expected | verdict | seeds | wall (min) | state |",
-        "|---|---|---|---|---|---|",
+        "Network-steps count the updates of single networks the training engine made (n/a: a record written "
+        "before the count existed).",
+        "",
+        "| claim-variant | expected | verdict | seeds | wall (min) | network-steps | state |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         if row.record is None:
-            lines.append(f"| `{row.key}` | | | | | pending (not run yet) |")
+            lines.append(f"| `{row.key}` | | | | | | pending (not run yet) |")
             continue
         verdict = row.record["verdict"]
         state = {"current": "current", "listed": f"pending (stale: {row.reason})",
                  "stale": f"pending (stale, not listed: {row.reason})"}[row.state]
+        steps = row.record.get("network_steps")
         lines.append(f"| `{row.key}` | {verdict['expected']} | {verdict['verdict']} | {len(row.record['seeds'])} | "
-                     f"{float(row.record['wall_s']) / 60:.1f} | {state} |")
+                     f"{float(row.record['wall_s']) / 60:.1f} | {'n/a' if steps is None else f'{steps:,}'} | {state} |")
     return "\n".join(lines) + "\n"
 
 

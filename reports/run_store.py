@@ -54,8 +54,9 @@ VERDICT_TYPES: dict[str, type | tuple[type, ...]] = {
 ROW_TYPES = {"seed": (int,), "quantity": (str,), "x": (int, float, type(None)), "value": (int, float, type(None)),
              "origin": (str,)}
 TIDY_TYPES = {name: types for name, types in ROW_TYPES.items() if name != "origin"}
-OPTIONAL_RECORD_TYPES: dict[str, type | tuple[type, ...]] = {"device": str, "batches": list}
-"""Fields of a claim record written since seed batches and --device (older records, reused, lack them)."""
+OPTIONAL_RECORD_TYPES: dict[str, type | tuple[type, ...]] = {"device": str, "batches": list, "network_steps": int}
+"""Fields of a claim record written since seed batches, --device and the network-step count (older records,
+reused, lack them)."""
 BATCH_ENTRY_TYPES: dict[str, type | tuple[type, ...]] = {
     "batch": int, "seeds": list, "hash": str, "worker": (str, type(None)), "wall_s": (int, float),
 }
@@ -220,7 +221,8 @@ def batch_problem(record: Any, seeds: Sequence[int]) -> str | None:
     problem = check_fields(record, BATCH_TYPES, "the batch record")
     if problem is not None:
         return problem
-    problem = _optional_problem(record, {"worker": (str, type(None))}, "the batch record")  # set by the executor
+    # the worker is set by the executor; batch records written before the network-step count lack it
+    problem = _optional_problem(record, {"worker": (str, type(None)), "network_steps": int}, "the batch record")
     if problem is not None:
         return problem
     if record["seeds"] != list(seeds):

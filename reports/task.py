@@ -144,7 +144,7 @@ def evaluate(claim: Claim, task: Task, produce: Callable[[], Result]) -> dict[st
 def measure_batch(claim: Claim, task: Task, seeds: tuple[int, ...], produce: Callable[[], Result]) -> dict[str, Any]:
     """The batch record of `seeds` of `task`, whose result `produce()` returns (module doc); the task's
     threads and device are fixed meanwhile (an unavailable device is DeviceError, raised, not recorded)."""
-    started = time.perf_counter()
+    started, steps_before = time.perf_counter(), runtime.network_steps()
     prediction: Prediction | None = None
     measurement: Measurement | None = None
     alternatives: list[dict[str, Any]] | None = None
@@ -192,6 +192,7 @@ def measure_batch(claim: Claim, task: Task, seeds: tuple[int, ...], produce: Cal
         "sensitivity_error": sensitivity_error,
         "figure_error": figure_error,
         "wall_s": time.perf_counter() - started,
+        "network_steps": runtime.network_steps() - steps_before,
     }
 
 
@@ -259,6 +260,7 @@ def assemble(claim: Claim, task: Task, batches: Sequence[Mapping[str, Any]]) -> 
         "figures": list(batches[0]["figures"]),
         "sensitivity": sensitivity,
         "wall_s": wall,
+        "network_steps": sum(int(batch.get("network_steps", 0)) for batch in batches),
         "traceback": failure,
         "batches": [{"batch": batch["batch"], "seeds": batch["seeds"], "hash": batch["hash"],
                      "worker": batch.get("worker"), "wall_s": batch["wall_s"]} for batch in batches],

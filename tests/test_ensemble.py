@@ -9,6 +9,7 @@ import torch
 from fpcheck.empirics.ensemble import TrainingConfig, train_ensemble, train_one_by_one
 from fpcheck.empirics.grids import periodic_grid
 from fpcheck.empirics.mlp import MLPSpec, ensemble_forward, from_modules, init_ensemble, to_modules
+from fpcheck.empirics.runtime import network_steps
 from fpcheck.empirics.seeding import numpy_rng, torch_generator
 
 SEEDS = (0, 3, 7)
@@ -98,6 +99,18 @@ def test_huge_learning_rate_is_reported_as_diverged_not_raised() -> None:
     assert run.diverged_seeds == SEEDS
     assert all(step <= 5 for step in run.diverged.values())
     assert np.isnan(run.outputs["train"][-1]).all()  # never reached: left as NaN, not invented
+
+
+def test_the_network_steps_taken_are_counted() -> None:
+    """steps × seeds for a full run; a run stopped early (every seed diverged) counts the updates it made."""
+    spec = MLPSpec((1, 8, 8, 1), "relu", init="uniform")
+    x, y, _ = _data()
+    before = network_steps()
+    train_ensemble(spec, SEEDS, x, y, TrainingConfig(steps=7, lr=1e-3, progress=False))
+    assert network_steps() - before == 7 * len(SEEDS)
+    before = network_steps()
+    run = train_ensemble(spec, SEEDS, x, y, TrainingConfig(steps=50, lr=1e8, optimizer="gd", progress=False))
+    assert network_steps() - before == len(SEEDS) * max(run.diverged.values()) < 50 * len(SEEDS)
 
 
 def test_divergence_of_one_seed_leaves_the_others_alone() -> None:
