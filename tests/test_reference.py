@@ -75,8 +75,14 @@ def test_a_broken_reference_is_one_line_and_exit_2(paper_run, tmp_path, capsys):
 
 
 def test_compare_against_a_reference_made_from_the_same_run_is_bit_identical(paper_run, tmp_path, capsys):
+    """`python -m fpcheck.reports.reference add RUN --reference R` copies, writes the results from the records
+    (a recomputed task would have rewritten its record with figures and a new wall time) and the README; the
+    reference then compares bit-identical."""
     root = tmp_path / "reference"
-    reference.add(paper_run, root)
-    assert reference.write_results(root) == [CHEAP]  # from the records: trains nothing
+    assert reference.main(["add", str(paper_run), "--reference", str(root)]) == 0
+    original = json.loads((paper_run / "claims" / f"{CHEAP}.json").read_text())
+    kept = json.loads((root / "claims" / f"{CHEAP}.json").read_text())
+    assert kept["figures"] == [] and kept["wall_s"] == original["wall_s"]
+    assert f"`{CHEAP}`" in (root / "README.md").read_text() and (root / "results.csv").is_file()
     assert main(["compare", str(paper_run), str(root), "--rtol", "0", "--atol", "0"]) == 0
     assert "1 bit-identical" in capsys.readouterr().out
