@@ -42,8 +42,9 @@ def predict_deep_times(setup: DeepCircleFit, result: object) -> Prediction:
 
 register(Claim(
     id="jacot2018.deep-harmonic-learning-time", version=1,
-    source=f"{JACOT2018}, Theorem 2 (in the infinite-width limit the NTK stays at its initial value during training, "
-           f"so gradient descent is kernel gradient descent); the recursion of the ReLU kernel of {ARORA2019}",
+    source=f"{JACOT2018}, abstract and Theorem 2 (in the infinite-width limit the NTK 'converges to an explicit "
+           "limiting kernel and it stays constant during training', so gradient descent is kernel gradient descent; "
+           f"the source's biases are scaled by β, ours by 1); the recursion of the ReLU kernel of {ARORA2019}",
     statement="Gradient descent on a wide ReLU network of depth 3 (NTK parametrisation) learns the harmonic cos κθ of "
               "the circle in the time the deep NTK's eigenvalue predicts, t_κ = ln(1/δ) / -ln|1 - 2ηλ_κ|, within 15 %.",
     expected="agree",
