@@ -36,14 +36,15 @@ def makespan(times: list[float], workers: int) -> float:
 
 
 def scale_out_benchmark(quick: bool = False) -> dict[str, float]:
-    rows = [row for row in reference.entries(ROOT) if row.state == "current" and row.record is not None]
+    entries = reference.entries(ROOT)
+    rows = [row for row in entries if row.state == "current" and row.record is not None]
     if not rows:
         return {"scale_out_coverage": 0.0}
     before = [float(row.record["wall_s"]) for row in rows]
     after = [float(row.record["wall_s"]) / len(row.record["seeds"]) for row in rows
              for _ in row.record["seeds"]]
     total = sum(before)
-    figures = {"scale_out_coverage": len(rows) / len(reference.entries(ROOT))}
+    figures = {"scale_out_coverage": len(rows) / len(entries)}
     for name, times in (("before", before), ("after", after)):
         for workers in WORKERS:
             figures[f"scale_out_{name}_{workers}_workers"] = makespan(times, workers) / total

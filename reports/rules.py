@@ -18,7 +18,7 @@ The margin is positive when the prediction holds and negative when it fails:
 - `PairOrder`: within each group of x (one measured and one predicted quantity per group), every pair
   whose predicted values differ by more than a factor is measured in the same strict order; margin = the
   smallest fraction ln(m_a/m_b) / ln(p_a/p_b) over those pairs (1: the predicted ratio; ≤ 0: a pair out of
-  order). `null_pass_probability(...)` is the exact chance that uniformly random orders pass.
+  order). Its check's null is the exact chance that uniformly random orders pass.
 """
 
 from __future__ import annotations
@@ -327,26 +327,23 @@ class PairOrder(Rule):
             raise ValueError(f"the separation factor must exceed 1, not {self.separation!r}")
 
     def check(self, values: SeedValues) -> Check:
-        fractions, null, compared = [], 1.0, 0
-        worst = ""
+        pairs: list[tuple[float, str]] = []  # (fraction of the predicted log ratio, where)
+        null = 1.0
         for measured_name, predicted_name in zip(self.measured, self.predicted, strict=True):
             x, measured, predicted = values.paired(measured_name, predicted_name)
             if np.any(measured <= 0) or np.any(predicted <= 0):
                 raise Undetermined(f"{measured_name} or {predicted_name} is not positive: no ratio to order")
             precedes = predicted[None, :] > self.separation * predicted[:, None]  # [a, b]: b predicted later
             null *= linear_extension_fraction(precedes)
-            for a, b in zip(*np.nonzero(precedes), strict=True):
-                fraction = np.log(measured[b] / measured[a]) / np.log(predicted[b] / predicted[a])
-                if not fractions or fraction < min(fractions):
-                    worst = (f"{measured_name} at x = {_fmt(x[a])} vs {_fmt(x[b])}: fraction {fraction:.3g} of the "
-                             "predicted log ratio")
-                fractions.append(fraction)
-                compared += 1
-        if not compared:
+            pairs += [(float(np.log(measured[b] / measured[a]) / np.log(predicted[b] / predicted[a])),
+                       f"{measured_name} at x = {_fmt(x[a])} vs {_fmt(x[b])}")
+                      for a, b in zip(*np.nonzero(precedes), strict=True)]
+        if not pairs:
             raise Undetermined(f"no pair's predicted values differ by more than × {self.separation:g}")
-        margin = float(min(fractions))
-        return Check(holds=bool(margin > 0), margin=margin,
-                     detail=f"{compared} pairs compared, smallest {worst}", null=null)
+        margin, where = min(pairs)
+        return Check(holds=margin > 0, margin=margin, null=null,
+                     detail=f"{len(pairs)} pairs compared, smallest {where}: fraction {margin:.3g} of the predicted "
+                            "log ratio")
 
     def reads(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return self.measured, self.predicted

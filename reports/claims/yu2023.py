@@ -23,7 +23,7 @@ from fpcheck.reports.figures import circle_fit as figures
 from fpcheck.reports.rules import Bound, Equality, PairOrder
 from fpcheck.reports.sensitivity import Sensitivity
 from fpcheck.tables import ALL_SEEDS, Prediction, concat, produces, tidy
-from fpcheck.theory.circle_ntk import LOSS_FACTOR, circle_ntk_eigenvalues
+from fpcheck.theory.circle_ntk import LOSS_FACTOR
 
 YU2023 = ('Yu, Yang, Townsend 2023, "Tuning frequency bias in neural network training with nonuniform data", ICLR, '
           "arXiv:2205.14300")
@@ -39,10 +39,11 @@ def predict_sobolev_times(setup: SobolevFit, result: object) -> Prediction:
     (`fpcheck.empirics.sobolev_fit.predicted_times`, through `harmonic_learning_time`) and the rate per step
     2η_s λ_κ^(n) (1 + κ²)^s."""
     frames, text = [], []
-    lam = circle_ntk_eigenvalues(setup.kappas, setup.points, True, "both")
+    kappas = np.asarray(setup.kappas)
+    lam = setup.kernel_eigenvalues(kappas)
     for s in ORDERS:
         times = fit.predicted_times(setup, s)
-        rates = LOSS_FACTOR * fit.step_size(setup, s) * lam * (1.0 + np.asarray(setup.kappas, dtype=float) ** 2) ** s
+        rates = LOSS_FACTOR * fit.step_size(setup, s) * lam * fit.weights(setup, s)[kappas]
         frames += [tidy(ALL_SEEDS, f"predicted_learning_time_{order_name(s)}", times, x=setup.kappas),
                    tidy(ALL_SEEDS, f"predicted_rate_{order_name(s)}", rates, x=setup.kappas)]
         text.append(f"s = {s:g}: " + ", ".join(f"κ={k}: {t:.1f}" for k, t in zip(setup.kappas, times, strict=True)))
