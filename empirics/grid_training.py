@@ -9,6 +9,7 @@ like with like.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -116,6 +117,8 @@ def _result_fields(setup: SineFit, seeds: Sequence[int], labels: np.ndarray, run
         "diverged": run.diverged_seeds,
         "test_outputs": run.outputs["test"][..., 0] if setup.holdout else np.zeros((run.steps.size, len(seeds), 0)),
         "test_target": _labels(setup, seeds[:1], test)[0] if setup.holdout else np.zeros(0),
+        "final_weights": tuple(w.detach().cpu().numpy() for w in run.params.weights),
+        "final_biases": tuple(b[:, 0].detach().cpu().numpy() for b in run.params.biases),
     }
 
 
@@ -146,21 +149,22 @@ def init_scales(setup: InitScaleFit, seeds: Sequence[int]) -> InitScaleResult:
     return InitScaleResult(seeds=tuple(seeds), **fits)
 
 
-def perturbed_sine_fit(setup: PerturbedSineFit, seeds: Sequence[int]) -> PerturbedSineFitResult:
-    """Train, then perturb each healthy network's parameters (`fpcheck.empirics.perturbation`)."""
-    labels = _labels(setup, seeds, setup.train_grid)
-    run = _train(setup, seeds, labels, "perturbed sine fit (training)")
-    healthy = [member for member, seed in enumerate(seeds) if seed not in run.diverged]
+def perturbed_sine_fit(setup: PerturbedSineFit, seeds: Sequence[int], trained: SineFitResult) -> PerturbedSineFitResult:
+    """Perturb each healthy network of the trained sine fit (`fpcheck.empirics.perturbation`); the fit is the
+    setup's own, run by `sine_fit` (possibly for another claim: `PERTURBED_SINE_FIT` continues `SINE_FIT`)."""
+    healthy = [member for member, seed in enumerate(seeds) if seed not in trained.diverged]
     losses = np.full((len(seeds), len(setup.perturbation_norms), len(setup.peaks)), np.nan)
     if healthy:
-        trained = EnsembleParameters([w[healthy] for w in run.params.weights], [b[healthy] for b in run.params.biases])
+        networks = EnsembleParameters([torch.from_numpy(w[healthy]) for w in trained.final_weights],
+                                      [torch.from_numpy(b[healthy][:, None, :]) for b in trained.final_biases])
         encoded = None if setup.encoding == "none" else setup.network_inputs(setup.train_grid.points)
-        losses[healthy] = amplitude_loss(network_spec(setup), trained, [seeds[m] for m in healthy],
+        losses[healthy] = amplitude_loss(network_spec(setup), networks, [seeds[m] for m in healthy],
                                          setup.train_grid, setup.peaks, setup.perturbation_norms, setup.samples,
                                          inputs=encoded)
-    parameter_norm = torch.sqrt(sum(t.flatten(1).double().pow(2).sum(dim=1) for t in run.params.tensors)).numpy()
-    return PerturbedSineFitResult(**_result_fields(setup, seeds, labels, run), losses=losses,
-                                  parameter_norm=parameter_norm)
+    parameter_norm = torch.sqrt(sum(torch.from_numpy(t).flatten(1).double().pow(2).sum(dim=1)
+                                    for t in (*trained.final_weights, *trained.final_biases))).numpy()
+    fields = {spec.name: getattr(trained, spec.name) for spec in dataclasses.fields(SineFitResult)}
+    return PerturbedSineFitResult(**fields, losses=losses, parameter_norm=parameter_norm)
 
 
 def norm_tracked_sine_fit(setup: NormTrackedSineFit, seeds: Sequence[int]) -> NormTrackedSineFitResult:

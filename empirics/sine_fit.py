@@ -21,7 +21,8 @@ Experiments (each a setup type and a result type):
 - `SINE_FIT` (`SineFit`): the fit itself, optionally on the even grid points with the odd ones held out;
 - `NOISY_SINE_FIT` (`NoisySineFit`): labels plus noise confined to a frequency band (Xu 2018 §3);
 - `INIT_SCALES` (`InitScaleFit`): the same fit from the standard and from a scaled initialisation;
-- `PERTURBED_SINE_FIT` (`PerturbedSineFit`): trained networks under random parameter perturbations;
+- `PERTURBED_SINE_FIT` (`PerturbedSineFit`): trained networks under random parameter perturbations (it
+  continues `SINE_FIT`: a claim that fits the same sines shares the trained networks);
 - `NORM_TRACKED_SINE_FIT` (`NormTrackedSineFit`): the fit with the weights kept every `bound_every` steps.
 """
 
@@ -215,7 +216,8 @@ class NormTrackedSineFit(SineFit):
 class SineFitResult(Result):
     """One sine fit: snapshot steps (T,), outputs on the training grid (T, S, N), labels (S, N), the training
     loss after every update (steps + 1, S), the diverged seeds; with holdout, outputs on the held-out grid
-    (T, S, M) and its clean target (M,)."""
+    (T, S, M) and its clean target (M,); the trained networks' float32 weights W_l (S, d_in, d_out) and biases
+    b_l (S, d_out) per layer (what a continuation such as the perturbation reads)."""
 
     steps: np.ndarray
     outputs: np.ndarray
@@ -224,6 +226,8 @@ class SineFitResult(Result):
     diverged: tuple[int, ...]
     test_outputs: np.ndarray
     test_target: np.ndarray
+    final_weights: tuple[np.ndarray, ...]
+    final_biases: tuple[np.ndarray, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -268,7 +272,8 @@ NOISY_SINE_FIT = Experiment("noisy-sine-fit", NoisySineFit, NoisySineFitResult, 
 INIT_SCALES = Experiment("init-scales", InitScaleFit, InitScaleResult, f"{TRAINING}:init_scales",
                          "a sine fit from the standard and from a scaled initialisation")
 PERTURBED_SINE_FIT = Experiment("perturbed-sine-fit", PerturbedSineFit, PerturbedSineFitResult,
-                                f"{TRAINING}:perturbed_sine_fit", "trained sine fits under random perturbations")
+                                f"{TRAINING}:perturbed_sine_fit", "trained sine fits under random perturbations",
+                                builds_on=SINE_FIT)
 NORM_TRACKED_SINE_FIT = Experiment("norm-tracked-sine-fit", NormTrackedSineFit, NormTrackedSineFitResult,
                                    f"{TRAINING}:norm_tracked_sine_fit", "a sine fit with its weights kept")
 

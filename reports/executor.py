@@ -3,10 +3,12 @@
 The executor only decides where; the tasks are the same and fix their own thread counts, devices and
 seeds (a task is one batch of a claim-variant's seeds, batched by the claim's setup), so every executor
 gives the same numbers, bit for bit, and a cluster spreads the batches of one claim over its workers.
-Dask retries a task whose worker died (`TASK_RETRIES`), on another worker. Batch records come back as
-they finish, each with the worker that ran it, so the caller can store each finished batch at once (a
-run interrupted later reuses it). Only the client process writes the run directory: workers return
-records.
+A shared experiment (`fpcheck.reports.stage`) is a task of its own: in-process it runs before its
+first consumer; on a cluster its consumers depend on its future, and a finished one the run directory
+holds is scattered to the workers. Dask retries a task whose worker died (`TASK_RETRIES`), on another
+worker. Batch records and stage outputs come back as they finish, each with the worker that ran it, so
+the caller can store each at once (a run interrupted later reuses it). Only the client process writes
+the run directory: workers return records.
 
 Dask is an optional extra (`pip install fpcheck[dask]`); without it, --workers and --scheduler say
 how to install it. A scheduler that cannot be reached, or is lost during the run, is `SchedulerError`
@@ -16,36 +18,63 @@ how to install it. A scheduler that cannot be reached, or is lost during the run
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from fpcheck.errors import BadArgument, MissingExtra, SchedulerError
+from fpcheck.reports.stage import Stage, StageOutput, run_stage
 from fpcheck.reports.task import Task, run_task
 
 TASK_RETRIES = 3
 CONNECT_TIMEOUT = "10s"
 
 
-def run_on_worker(task: Task) -> dict[str, Any]:
+Event = tuple[Task, dict[str, Any]] | tuple[Stage, StageOutput]
+"""What `run` yields: a task and its batch record, or a shared experiment's stage and its output (yielded
+before the first record of a task that used it, so the caller keeps it first)."""
+
+
+def run_on_worker(task: Task, shared: StageOutput | None = None) -> dict[str, Any]:
     """`run_task` on a Dask worker, recording which worker ran the batch."""
     from distributed import get_worker
 
-    record = run_task(task)
+    record = run_task(task, shared)
     record["worker"] = get_worker().address
     return record
 
 
+def stage_on_worker(stage: Stage) -> StageOutput:
+    """`run_stage` on a Dask worker, recording which worker ran it."""
+    from distributed import get_worker
+
+    return run_stage(stage, get_worker().address)
+
+
 class InProcess:
-    """Runs tasks one after the other in this process."""
+    """Runs tasks one after the other in this process; a shared experiment runs before its first task and
+    is kept in memory until its last one has run."""
 
     address: str | None = None
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
+    def run(self, tasks: Sequence[Task], stages: Mapping[str, Stage] | None = None,
+            stored: Mapping[str, StageOutput] | None = None) -> Iterator[Event]:
+        stages = stages or {}
+        kept = dict(stored or {})
+        left = Counter(stages[task.name].hash for task in tasks if task.name in stages)
         for task in tasks:
-            record = run_task(task)
+            stage = stages.get(task.name)
+            if stage is not None and stage.hash not in kept:
+                kept[stage.hash] = run_stage(stage)
+                yield stage, kept[stage.hash]
+            record = run_task(task, kept[stage.hash] if stage is not None else None)
             record["worker"] = "in-process"
+            if stage is not None:
+                left[stage.hash] -= 1
+                if not left[stage.hash]:
+                    del kept[stage.hash]
             yield task, record
 
 
@@ -57,14 +86,28 @@ class DaskExecutor:
         self.address: str | None = client.scheduler.address
         self.out = out
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
+    def run(self, tasks: Sequence[Task], stages: Mapping[str, Stage] | None = None,
+            stored: Mapping[str, StageOutput] | None = None) -> Iterator[Event]:
+        """Submit every task; a task that uses a shared experiment depends on the stage's future (run on a
+        worker, or, when the run directory holds it, scattered from here)."""
         from distributed import as_completed
 
-        futures = {
-            self.client.submit(run_on_worker, task, key=f"fpcheck-{task.name}-{task.batch_hash}",
-                               retries=TASK_RETRIES, pure=False): task
-            for task in tasks
-        }
+        stages, stored = stages or {}, stored or {}
+        shared: dict[str, Any] = {}
+        futures: dict[Any, Task | Stage] = {}
+        for stage in {stage.hash: stage for task in tasks if (stage := stages.get(task.name))}.values():
+            if stage.hash in stored:
+                shared[stage.hash] = self.client.scatter(stored[stage.hash])
+            else:
+                shared[stage.hash] = self.client.submit(stage_on_worker, stage, key=f"fpcheck-stage-{stage.name}",
+                                                        retries=TASK_RETRIES, pure=False)
+                futures[shared[stage.hash]] = stage
+        for task in tasks:
+            stage = stages.get(task.name)
+            future = self.client.submit(run_on_worker, task, shared[stage.hash] if stage is not None else None,
+                                        key=f"fpcheck-{task.name}-{task.batch_hash}", retries=TASK_RETRIES,
+                                        pure=False)
+            futures[future] = task
         try:
             for future in as_completed(futures):
                 yield futures[future], future.result()

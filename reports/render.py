@@ -3,8 +3,8 @@
 The summary comes first (verdicts as expected, controls that flipped, the catalogue's expected number of
 chance passes), then the verdict table (claim, source, expected, verdict, status, margin ± spread, the
 controls, the null pass probability, wall time), then one section per claim: statement, source, the
-published setting and every control side by side, the rules, the prediction and the measurement, the
-per-seed outcomes, figures, notes and derivation; provenance last.
+published setting and every control side by side, the shared experiments each reused, the rules, the
+prediction and the measurement, the per-seed outcomes, figures, notes and derivation; provenance last.
 
 The Markdown is the one source of the body: the HTML converts it with Python-Markdown and embeds every
 figure as a base64 data URI (it opens with no network), with a coloured verdict table on top. Every
@@ -181,6 +181,7 @@ def _section(entry: Mapping[str, Any], inline_figures: bool) -> list[str]:
              f"- Seeds: {', '.join(str(seed) for seed in record['seeds'])}; experiment `{claim.experiment.name}`, "
              "setup:", "", *_fenced(json.dumps(record["setup"])), ""]
     lines += _variant_table(entry)
+    lines += _shared_lines(entry)
     lines += _seed_table(verdict)
     for figure_record in (record, *entry["controls"]):
         for number_, png in enumerate(figure_record["figures"], start=1):
@@ -194,6 +195,22 @@ def _section(entry: Mapping[str, Any], inline_figures: bool) -> list[str]:
     if derivation:
         lines += ["Derivation (each step re-checked by sympy in the tests):", "", *_fenced(derivation), ""]
     return lines
+
+
+def _shared_lines(entry: Mapping[str, Any]) -> list[str]:
+    """Which setting of the claim reused which shared experiment (`fpcheck.reports.stage`), with whom."""
+    lines = []
+    for record in (entry["record"], *entry["controls"]):
+        published = record["variant"] == "published"
+        key = record["claim"] if published else f"{record['claim']}@{record['variant']}"
+        name = "The published setting" if published else f"Control `{text(record['variant'])}`"
+        for shared in record.get("experiments", []):
+            others = sorted({consumer.split(".batch-")[0] for consumer in shared["consumers"]} - {key})
+            lines.append(f"- {name} trained nothing of its experiment (seeds of batch {shared['batch']}): it used the "
+                         f"shared run `{text(shared['experiment'])}` `{text(shared['hash'])}` "
+                         f"({shared['network_steps']:,} network-steps, {shared['wall_s']:.1f} s), trained once and "
+                         f"also used by {text(', '.join(others))}.")
+    return [*lines, ""] if lines else []
 
 
 def _seed_table(verdict: Mapping[str, Any]) -> list[str]:

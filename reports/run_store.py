@@ -3,7 +3,9 @@
 Each finished claim-variant is kept as `claims/<key>.json` (its record; the key is the claim id, with
 `@<control>` for a control). A claim-variant whose seeds run in several batches (`seed_batch`) also keeps
 each finished batch as `batches/<key>.batch-<index>.json`, so that a run stopped between two batches
-resumes from the finished ones. Opening the store checks everything before anything is written:
+resumes from the finished ones, and each finished shared experiment as `experiments/<experiment>-<hash>.npz`
+(`fpcheck.reports.stage`; plain arrays, checked when read back by `fpcheck.reports.experiment_file`). Opening
+the store checks everything before anything is written:
 
 - the path is usable (not empty, no component over 255 bytes, a directory or creatable, writable);
 - a lock is taken on the directory itself (`flock`): a second fpcheck process writing the same
@@ -31,11 +33,15 @@ import stat
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from fpcheck.errors import DiskFull, RunDirError
+from fpcheck.reports.experiment_file import read_result, result_bytes
+
+if TYPE_CHECKING:
+    from fpcheck.reports.stage import Stage, StageOutput
 
 OUTPUTS = ("verdicts.json", "provenance.json", "results.csv", "report.md", "report.html")
 MAX_JSON_BYTES = 512 * 1024 * 1024
@@ -54,9 +60,14 @@ VERDICT_TYPES: dict[str, type | tuple[type, ...]] = {
 ROW_TYPES = {"seed": (int,), "quantity": (str,), "x": (int, float, type(None)), "value": (int, float, type(None)),
              "origin": (str,)}
 TIDY_TYPES = {name: types for name, types in ROW_TYPES.items() if name != "origin"}
-OPTIONAL_RECORD_TYPES: dict[str, type | tuple[type, ...]] = {"device": str, "batches": list, "network_steps": int}
-"""Fields of a claim record written since seed batches, --device and the network-step count (older records,
-reused, lack them)."""
+OPTIONAL_RECORD_TYPES: dict[str, type | tuple[type, ...]] = {"device": str, "batches": list, "network_steps": int,
+                                                              "experiments": list}
+"""Fields of a claim record written since seed batches, --device, the network-step count and shared experiments
+(older records, reused, lack them)."""
+SHARED_TYPES: dict[str, type | tuple[type, ...]] = {
+    "experiment": str, "hash": str, "consumers": list, "wall_s": (int, float), "network_steps": int,
+}
+"""What a task records of the shared experiment it used (`fpcheck.reports.stage.StageOutput.summary`)."""
 BATCH_ENTRY_TYPES: dict[str, type | tuple[type, ...]] = {
     "batch": int, "seeds": list, "hash": str, "worker": (str, type(None)), "wall_s": (int, float),
 }
@@ -212,6 +223,15 @@ def record_problem(record: Any) -> str | None:
             problem = problem or check_fields(entry, BATCH_ENTRY_TYPES, "a batch of the record")
             if problem is None and not _ints(entry["seeds"]):
                 problem = "a batch of the record has seeds that are not integers"
+    for entry in record.get("experiments", []) if problem is None else ():
+        problem = problem or _shared_problem(entry, {**SHARED_TYPES, "batch": int}, "a shared experiment of the record")
+    return problem
+
+
+def _shared_problem(entry: Any, types: Mapping[str, type | tuple[type, ...]], where: str) -> str | None:
+    problem = check_fields(entry, types, where)
+    if problem is None and not _strings(entry["consumers"]):
+        problem = f"{where} names consumers that are not strings"
     return problem
 
 
@@ -227,6 +247,10 @@ def batch_problem(record: Any, seeds: Sequence[int]) -> str | None:
         return problem
     if record["seeds"] != list(seeds):
         return f"the batch record holds seeds {record['seeds']!r}, not {list(seeds)!r}"
+    if record.get("experiment") is not None:
+        problem = _shared_problem(record["experiment"], SHARED_TYPES, "the batch record's shared experiment")
+        if problem is not None:
+            return problem
     if not (_strings(record["notes"]) and _strings(record["figures"])):
         return "the batch record's notes or figures are not strings"
     if (record["prediction"] is None or record["measurement"] is None) and record["error"] is None:
@@ -283,7 +307,7 @@ class RunStore:
             raise RunDirError(f"--out {self.root} is not writable")
         for name in OUTPUTS:
             self._regular_or_absent(self.root / name)
-        for name in ("figures", "claims", "batches", "tracebacks"):
+        for name in ("figures", "claims", "batches", "tracebacks", "experiments"):
             path = self.root / name
             if path.is_symlink() or (path.exists() and not path.is_dir()):
                 raise RunDirError(f"{path} exists and is not a directory; move it away or choose another --out")
@@ -318,7 +342,7 @@ class RunStore:
     def remove_stale_temporaries(self) -> None:
         """Delete the temporary files an interrupted run left (call after every input was checked)."""
         for folder in (self.root, self.root / "claims", self.root / "batches", self.root / "figures",
-                       self.root / "tracebacks"):
+                       self.root / "tracebacks", self.root / "experiments"):
             if folder.is_dir():
                 for path in folder.glob(".*.tmp"):
                     if path.is_file() and not path.is_symlink():
@@ -358,6 +382,28 @@ class RunStore:
     def save_batch(self, record: Mapping[str, Any], name: str) -> None:
         """Keep a finished batch of a claim-variant of several batches (NaN kept as NaN, as in `save`)."""
         atomic_write(self.batch_path(name), json.dumps(record) + "\n")
+
+    def experiment_path(self, stage: Stage) -> Path:
+        return self.root / "experiments" / f"{stage.name}.npz"
+
+    def finished_experiment(self, stage: Stage) -> StageOutput | None:
+        """The output of the shared experiment `stage` finished earlier, else None; a file that is not one is
+        bad input (`fpcheck.reports.experiment_file.read_result`)."""
+        from fpcheck.reports.stage import StageOutput
+
+        path = self.experiment_path(stage)
+        if not os.path.lexists(path):
+            return None
+        result, record = read_result(path, stage.experiment.result, stage.experiment.name, stage.hash, stage.seeds)
+        problem = _shared_problem(record, {**SHARED_TYPES, "worker": str, "seeds": list}, "its stage record")
+        if problem is not None:
+            raise RunDirError(f"{path} is corrupt ({problem}); move it away or choose another --out")
+        return StageOutput(result, record)
+
+    def save_experiment(self, stage: Stage, output: StageOutput) -> None:
+        """Keep a finished shared experiment (`fpcheck.reports.experiment_file`)."""
+        atomic_write(self.experiment_path(stage),
+                     result_bytes(output.result, stage.experiment.name, stage.hash, output.record))
 
     def save(self, record: Mapping[str, Any], key: str) -> None:
         """Keep a finished task (NaN kept as NaN: records are read back by Python only), its figures and,

@@ -10,7 +10,8 @@ analysis choices), draws the figures (first batch only) and returns a plain, JSO
 tidy tables of both sides, summaries, notes, diverged seeds, wall time. `assemble` reconciles a
 claim-variant once every batch is in, on the batches' joined rows (`reconcile.join_batches`), into the
 claim record: the verdict, the tidy rows with their origin (`theory` or `measured`), figures as base64 PNG,
-summaries, notes, sensitivity, wall time, and each batch's seeds, worker and time. That record is what the
+summaries, notes, sensitivity, wall time, each batch's seeds, worker and time, and the shared experiments its
+batches used (`experiments`, `fpcheck.reports.stage`). That record is what the
 run store writes and the report reads. With several batches, the notes and figures are those of the first
 batch (the record says so). A claim whose own code raises is inconclusive with the reason (and the record
 keeps the traceback); the run goes on. `Assembly` keeps a run's records: finished ones read back from the
@@ -28,7 +29,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -41,6 +42,9 @@ from fpcheck.reports.reconcile import inconclusive, join_batches, missing_quanti
 from fpcheck.reports.run_store import RunStore
 from fpcheck.reports.sensitivity import SHARE, choice_values, summarise
 from fpcheck.tables import TIDY_COLUMNS, Measurement, Prediction, concat
+
+if TYPE_CHECKING:
+    from fpcheck.reports.stage import StageOutput
 
 FIGURE_DPI = 110
 ROW_COLUMNS = (*TIDY_COLUMNS, "origin")
@@ -126,12 +130,15 @@ def plan(claim: Claim, profile: str, threads: int, seeds: int | None = None, set
     return tasks
 
 
-def run_task(task: Task) -> dict[str, Any]:
+def run_task(task: Task, shared: StageOutput | None = None) -> dict[str, Any]:
     """Run one task (the experiment on its batch's seeds, prediction, measurement) and return its batch
-    record; `assemble` reconciles a claim-variant's batch records."""
+    record; `assemble` reconciles a claim-variant's batch records. `shared` is the output of the stage whose
+    result the task uses (`fpcheck.reports.stage`): the task then trains nothing of it, and says so."""
     claim = claims()[task.claim_id]
-    return measure_batch(claim, task, task.batch_seeds,
-                         lambda: claim.experiment.run(task.setup, task.batch_seeds))
+    record = measure_batch(claim, task, task.batch_seeds, lambda: claim.experiment.run(
+        task.setup, task.batch_seeds, shared.result if shared is not None else None))
+    record["experiment"] = shared.summary() if shared is not None else None
+    return record
 
 
 def evaluate(claim: Claim, task: Task, produce: Callable[[], Result]) -> dict[str, Any]:
@@ -264,6 +271,8 @@ def assemble(claim: Claim, task: Task, batches: Sequence[Mapping[str, Any]]) -> 
         "traceback": failure,
         "batches": [{"batch": batch["batch"], "seeds": batch["seeds"], "hash": batch["hash"],
                      "worker": batch.get("worker"), "wall_s": batch["wall_s"]} for batch in batches],
+        "experiments": [{"batch": batch["batch"], **batch["experiment"]} for batch in batches
+                        if batch.get("experiment")],
     }
 
 

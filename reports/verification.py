@@ -1,9 +1,10 @@
 """`fpcheck.verify`: the Python API behind `fpcheck verify`.
 
-Plans one task per claim and variant (the published setting and each control), checks every input
+Plans one task per claim and variant (the published setting and each control) and seed batch, and one
+stage per experiment that several tasks share (`fpcheck.reports.stage`: trained once), checks every input
 (claim ids, profile, seeds, --config, the run directory and the records it will reuse) before anything
-runs, reuses the tasks already finished in the output directory (same config hash), runs the rest with
-a progress bar, and writes report.md, report.html, results.csv, verdicts.json, provenance.json and
+runs, reuses the tasks and shared experiments already finished in the output directory (same hash), runs
+the rest with a progress bar, and writes report.md, report.html, results.csv, verdicts.json, provenance.json and
 figures/. Returns the verdict table as a pandas DataFrame.
 """
 
@@ -29,6 +30,7 @@ from fpcheck.reports.profiles import profile as get_profile
 from fpcheck.reports.provenance import git_state, machine, package_versions
 from fpcheck.reports.render import render_html, render_markdown, status
 from fpcheck.reports.run_store import RunStore
+from fpcheck.reports.stage import Stage, plan_stages, stages_needed
 from fpcheck.reports.task import Assembly, batches_of, plan
 
 DEFAULT_OUT = Path("fpcheck-report")
@@ -70,17 +72,27 @@ def verify(
              for task in plan(claim, profile, settings.torch_threads, seeds, setups.get(claim.id), controls, device)]
     with RunStore(out if out is not None else DEFAULT_OUT) as store:
         assembly = Assembly(tasks, store)  # finished claims and batches, read back and checked
+        stages = plan_stages(tasks)  # experiments shared by several tasks: trained once
+        needed = stages_needed(stages, assembly.pending)
+        stored = {key: output for key, stage in needed.items()
+                  if (output := store.finished_experiment(stage)) is not None}  # read back and checked
         store.remove_stale_temporaries()
         reused = assembly.reused
+        experiments = {key: {**output.record, "reused": True} for key, output in stored.items()}
         started = time.time()
         with _training_bars(progress), _external_claims(specs), executor(workers, scheduler, out) as runner, tqdm(
             total=len(tasks), initial=len(tasks) - len(assembly.pending), desc="fpcheck verify", unit="task",
             disable=not progress
         ) as bar:
             address = runner.address
-            for task, record in runner.run(assembly.pending):
-                assembly.add(task, record)  # the batch kept; its claim-variant's record once all are in
-                bar.set_postfix_str(task.name)
+            for item, output in runner.run(assembly.pending, stages, stored):
+                if isinstance(item, Stage):  # a shared experiment, kept before any task that used it
+                    store.save_experiment(item, output)
+                    experiments[item.hash] = {**output.record, "reused": False}
+                    bar.set_postfix_str(item.name)
+                    continue
+                assembly.add(item, output)  # the batch kept; its claim-variant's record once all are in
+                bar.set_postfix_str(item.name)
                 bar.update()
         records = assembly.finished()
         entries = [claim_entry(claim, records) for claim in chosen]
@@ -99,6 +111,7 @@ def verify(
             "wall_s": {key: record["wall_s"] for key, record in records.items()},
             "reused": reused,
             "reused_batches": assembly.reused_batches,
+            "experiments": experiments,
             "run_wall_s": time.time() - started,
             "git": git_state(),
             "packages": package_versions(),

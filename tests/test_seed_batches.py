@@ -97,11 +97,11 @@ def test_a_killed_run_resumes_from_its_finished_batches(tmp_path, registered, mo
     calls: list[tuple[int, ...]] = []
     original = fpcheck.reports.task.run_task
 
-    def killed(task):
+    def killed(task, shared=None):
         calls.append(task.batch_seeds)
         if task.batch == 2:
             raise KeyboardInterrupt
-        return original(task)
+        return original(task, shared)
 
     monkeypatch.setattr(fpcheck.reports.executor, "run_task", killed)
     with pytest.raises(KeyboardInterrupt):
@@ -111,7 +111,7 @@ def test_a_killed_run_resumes_from_its_finished_batches(tmp_path, registered, mo
     assert not (tmp_path / "claims" / "toy.resumed.json").exists()
     calls.clear()
     monkeypatch.setattr(fpcheck.reports.executor, "run_task",
-                        lambda task: calls.append(task.batch_seeds) or original(task))
+                        lambda task, shared=None: calls.append(task.batch_seeds) or original(task, shared))
     resumed = verify(["toy.resumed"], out=tmp_path, progress=False)
     assert calls == [(2,), (3,)]
     provenance = json.loads((tmp_path / "provenance.json").read_text())

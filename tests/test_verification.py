@@ -139,11 +139,11 @@ def test_resume_recomputes_only_unfinished_claims(tmp_path, toys, monkeypatch):
     calls: list[str] = []
     original = fpcheck.reports.task.run_task
 
-    def interrupted(task):
+    def interrupted(task, shared=None):
         calls.append(task.claim_id)
         if task.claim_id == "toy.perturbed":
             raise KeyboardInterrupt
-        return original(task)
+        return original(task, shared)
 
     monkeypatch.setattr(fpcheck.reports.executor, "run_task", interrupted)
     with pytest.raises(KeyboardInterrupt):
@@ -153,7 +153,7 @@ def test_resume_recomputes_only_unfinished_claims(tmp_path, toys, monkeypatch):
 
     calls.clear()
     monkeypatch.setattr(fpcheck.reports.executor, "run_task",
-                        lambda task: calls.append(task.claim_id) or original(task))
+                        lambda task, shared=None: calls.append(task.claim_id) or original(task, shared))
     resumed = verify(["toy.exact", "toy.perturbed"], out=tmp_path, progress=False)
     assert calls == ["toy.perturbed"]
     fresh = verify(["toy.exact", "toy.perturbed"], out=tmp_path / "fresh", progress=False)
@@ -266,6 +266,6 @@ def test_a_claim_without_prediction_rows_resumes_from_its_record(tmp_path, regis
     record = json.loads((tmp_path / "claims" / "toy.unpredicted.json").read_text())
     assert all(isinstance(seed, int) for seed in record["rows"]["seed"])
     calls: list[str] = []
-    monkeypatch.setattr(fpcheck.reports.executor, "run_task", lambda task: calls.append(task.claim_id))
+    monkeypatch.setattr(fpcheck.reports.executor, "run_task", lambda task, shared=None: calls.append(task.claim_id))
     assert verify(["toy.unpredicted"], out=tmp_path, progress=False).loc[0, "verdict"] == "agree"
     assert calls == []  # reused, not recomputed

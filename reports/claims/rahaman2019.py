@@ -338,7 +338,7 @@ register(Claim(
     experiment=fit.PERTURBED_SINE_FIT,
     setups={"quick": PerturbedSineFit(frequencies=(1, 3, 5, 7, 9, 11), lr=2e-3, steps=3000, snapshot_every=100,
                                       seeds=6),
-            "paper": PerturbedSineFit(**{**PAPER_FIT, "snapshot_every": 1000}, amplitudes=(1.0,) * 10)},
+            "paper": PerturbedSineFit(**PAPER_FIT, amplitudes=(1.0,) * 10)},  # Fig. 1's networks, trained once
     predict=predict_robustness, measure=fit.measure_robustness, rules=(Bound("rho_amplitude_loss", 0.8, above=True),),
     fit=(Bound("final_relative_error", 0.5),),
     controls=(Control("fourier-features", {"encoding": "fourier-peaks", "encoding_scale": 1.5}, "diverge",
