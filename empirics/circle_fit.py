@@ -117,6 +117,10 @@ class CircleFit(CircleNetwork):
         """λ_κ^(n) of the trained model (both layers, with bias) on the setup's grid."""
         return circle_ntk_eigenvalues(kappas, self.points, True, "both")
 
+    def planned_network_steps(self) -> int:
+        """One run per width and κ of its `run_lengths` updates, one network per seed."""
+        return self.seeds * len(self.widths) * int(np.sum(run_lengths(self)))
+
     def check(self) -> None:
         super().check()
         if list(self.widths) != sorted(set(self.widths)):

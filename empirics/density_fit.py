@@ -69,6 +69,10 @@ class DensityFit(Setup):
 
     family = "density"
 
+    def planned_network_steps(self) -> int:
+        """One run per κ of its `run_lengths` updates, one network per seed."""
+        return self.seeds * int(np.sum(run_lengths(self)))
+
     def check(self) -> None:
         if len(set(self.kappas)) != len(self.kappas):
             self.refuse("kappas", f"must be distinct, not {list(self.kappas)}")

@@ -54,6 +54,10 @@ class FilteringFit(Setup):
 
     family = "filtering"
 
+    def planned_network_steps(self) -> int:
+        """One classifier per seed for `steps` updates."""
+        return self.seeds * self.steps
+
     @property
     def snapshot_steps(self) -> np.ndarray:
         """Step 0 and about `snapshots` log-spaced steps up to `steps`."""

@@ -105,6 +105,10 @@ class ImageFit(Setup):
 
     family = "image fit"
 
+    def planned_network_steps(self) -> int:
+        """One network per seed for `steps` updates (the kernel rates are computed at initialisation, untrained)."""
+        return self.seeds * self.steps
+
     def check(self) -> None:
         if self.loss == "mse" and self.sobolev_s != 0:
             self.refuse("sobolev_s", f"{self.sobolev_s:g} is the order of the Sobolev loss: set loss = 'sobolev'")

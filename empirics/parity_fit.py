@@ -51,6 +51,10 @@ class ParityFit(Setup):
 
     family = "parity"
 
+    def planned_network_steps(self) -> int:
+        """One network per seed for `steps` updates."""
+        return self.seeds * self.steps
+
     def check(self) -> None:
         if self.degree is not None and self.degree > self.bits:
             self.refuse("degree", f"the parity of {self.degree} bits needs bits ≥ {self.degree}, not {self.bits}")

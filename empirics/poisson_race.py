@@ -65,6 +65,10 @@ class PoissonRace(Setup):
 
     family = "Poisson race"
 
+    def planned_network_steps(self) -> int:
+        """One Ritz network per seed for `dnn_steps` updates (Jacobi's sweeps are not network-steps)."""
+        return self.seeds * self.dnn_steps
+
     def check(self) -> None:
         if len(self.amplitudes) != len(self.modes):
             self.refuse("amplitudes", f"give one amplitude per mode ({len(self.modes)})")

@@ -16,7 +16,8 @@ a `--config` override fails before anything runs, with one line naming the field
   not change the experiment, so the experiment's key (`experiment_data`) leaves them out;
 - `override(changes)` returns the setup with fields replaced from plain data (TOML or JSON values:
   lists become tuples, integers are accepted where a float is expected), validated like the original;
-- `data()` is the setup as JSON-able data, the form stored in every record.
+- `data()` is the setup as JSON-able data, the form stored in every record;
+- `planned_network_steps()` is how many updates of single networks its experiment trains (the cost unit).
 
 A family adds cross-field checks by overriding `check(self)` (raise `SetupError`).
 """
@@ -114,6 +115,12 @@ class Setup:
         """The fields that fix the experiment's numbers: every field but `seeds` and the analysis ones."""
         return {spec.name: _to_data(getattr(self, spec.name)) for spec in dataclasses.fields(self)
                 if spec.name != "seeds" and not spec.metadata.get("analysis") and not self._unbatched(spec.name)}
+
+    def planned_network_steps(self) -> int:
+        """At most the updates of single networks the family's experiment makes through the training engine for
+        `seeds` seeds (`fpcheck.empirics.runtime.network_steps` counts them; fewer when every seed diverges
+        early): the unit of the paper profile's cost estimate. 0 for a family that trains nothing there."""
+        return 0
 
     def _unbatched(self, field: str) -> bool:
         return field == "seed_batch" and self.seed_batch is None

@@ -114,6 +114,10 @@ class SineFit(Setup):
             del data["encoding"], data["encoding_scale"]
         return data
 
+    def planned_network_steps(self) -> int:
+        """One network per seed for `steps` updates (a continuation such as the perturbation trains its fit)."""
+        return self.seeds * self.steps
+
     @property
     def input_width(self) -> int:
         """The network's input width: 1 for x itself, 2 per peak with the Fourier-feature encoding."""
@@ -183,6 +187,10 @@ class InitScaleFit(SineFit):
 
     large_factor: float = param(10.0, positive=True)
     holdout: bool = True
+
+    def planned_network_steps(self) -> int:
+        """Two fits per seed: the standard and the scaled initialisation."""
+        return 2 * super().planned_network_steps()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -52,6 +52,10 @@ class SobolevFit(CircleFit):
     widths: tuple[int, ...] = param((32768,), at_least=2, at_most=MAX_WIDTH, max_length=1)
     weight_cap: int = param(4, at_least=1)
 
+    def planned_network_steps(self) -> int:
+        """Per order s of `ORDERS`, one run per κ of its `run_lengths` updates, one network per seed."""
+        return self.seeds * sum(int(np.sum(run_lengths(self, s))) for s in ORDERS)
+
     def check(self) -> None:
         super().check()
         if self.weight_cap < max(self.kappas):

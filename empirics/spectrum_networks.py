@@ -73,6 +73,10 @@ class ReluTraining(Setup):
 
     family = "relu networks"
 
+    def planned_network_steps(self) -> int:
+        """One network per seed trained for `train_steps` updates."""
+        return self.seeds * self.train_steps
+
     def check(self) -> None:
         if len(self.target_amplitudes) != len(self.target_frequencies):
             self.refuse("target_amplitudes", f"give one amplitude per frequency ({len(self.target_frequencies)})")
@@ -163,6 +167,10 @@ class RegionCount(ReluTraining):
     worst_case_fraction: float = param(0.5, positive=True, at_most=1.0, analysis=True)
 
     family = "region count"
+
+    def planned_network_steps(self) -> int:
+        """`networks_per_depth` networks per seed and depth, each trained for `train_steps` updates."""
+        return self.seeds * self.networks_per_depth * len(self.depths) * self.train_steps
 
     def check(self) -> None:
         super().check()

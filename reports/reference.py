@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,8 @@ from fpcheck.errors import FpcheckError, RunDirError
 from fpcheck.reports.catalogue import BUILT_IN, claims
 from fpcheck.reports.profiles import PROFILES
 from fpcheck.reports.run_store import atomic_write, json_text, read_json_file, record_problem
-from fpcheck.reports.task import plan
+from fpcheck.reports.stage import plan_stages
+from fpcheck.reports.task import Task, plan
 
 DEFAULT = Path("reference/paper")
 PROFILE = "paper"
@@ -52,16 +54,44 @@ class Entry:
     record: dict | None = None
 
 
+def paper_tasks() -> list[Task]:
+    """Every built-in claim-variant's paper tasks (one per seed batch), in catalogue order."""
+    threads = PROFILES[PROFILE].torch_threads
+    return [task for claim in claims().values() if claim.origin == BUILT_IN for task in plan(claim, PROFILE, threads)]
+
+
 def planned_hashes() -> dict[str, tuple[str, str, str]]:
     """key → (claim id, variant, config hash) of every built-in claim-variant's paper task."""
-    threads = PROFILES[PROFILE].torch_threads
-    out = {}
-    for claim in claims().values():
-        if claim.origin != BUILT_IN:
-            continue
-        for task in plan(claim, PROFILE, threads):
-            out[task.key] = (claim.id, task.variant, task.config_hash)
-    return out
+    return {task.key: (task.claim_id, task.variant, task.config_hash) for task in paper_tasks()}
+
+
+@dataclass(frozen=True)
+class PlannedSteps:
+    """The paper profile's planned network-steps (`Setup.planned_network_steps`): per claim-variant as if it
+    trained alone, and the profile's total without and with its shared experiments (`fpcheck.reports.stage`:
+    each trained once)."""
+
+    per_key: dict[str, int]
+    stages: tuple[tuple[frozenset[str], int], ...]
+    """Each shared experiment: the keys of its consumers and its steps."""
+
+    def total(self, keys: Iterable[str]) -> int:
+        """The planned steps of the claim-variants `keys`, each shared experiment among them counted once."""
+        chosen = set(keys)
+        saved = sum(max(len(consumers & chosen) - 1, 0) * steps for consumers, steps in self.stages)
+        return sum(self.per_key[key] for key in chosen) - saved
+
+
+def planned_steps() -> PlannedSteps:
+    tasks = paper_tasks()
+    per_key: dict[str, int] = {}
+    for task in tasks:
+        per_key[task.key] = per_key.get(task.key, 0) + task.setup.override(
+            {"seeds": len(task.batch_seeds)}).planned_network_steps()
+    stages = {stage.hash: stage for stage in plan_stages(tasks).values()}
+    return PlannedSteps(per_key, tuple((frozenset(name.split(".batch-")[0] for name in stage.consumers),
+                                        stage.setup.override({"seeds": len(stage.seeds)}).planned_network_steps())
+                                       for stage in stages.values()))
 
 
 def listed_stale(root: Path) -> dict[str, str]:
@@ -154,7 +184,12 @@ def render_readme(root: Path = DEFAULT) -> str:
     wall time, or why it is pending."""
     rows = entries(root)
     done = [row for row in rows if row.state == "current"]
-    wall = sum(float(row.record["wall_s"]) for row in done if row.record is not None)
+    shared = {entry["hash"]: entry for row in done for entry in row.record.get("experiments", [])}
+    wall = sum(float(row.record["wall_s"]) for row in done) + sum(float(entry["wall_s"]) for entry in shared.values())
+    planned = planned_steps()
+    pending = planned.total(row.key for row in rows if row.state != "current")
+    rates = sorted(float(row.record["wall_s"]) / row.record["network_steps"] for row in done
+                   if row.record.get("network_steps"))
     lines = [
         "# The reference paper run",
         "",
@@ -176,22 +211,41 @@ def render_readme(root: Path = DEFAULT) -> str:
         "all (one task at a time, two torch threads, on a machine shared with other work).",
         "",
         "Network-steps count the updates of single networks the training engine made (n/a: a record written "
-        "before the count existed).",
+        "before the count existed); the planned ones are each setup's `planned_network_steps()` (a test checks "
+        "them against every count below). A claim-variant that used a shared experiment (trained once for two "
+        "claims, `fpcheck.reports.stage`) trained nothing itself: its count is 0, and the shared run's steps and "
+        "time are counted once in the totals.",
         "",
-        "| claim-variant | expected | verdict | seeds | wall (min) | network-steps | state |",
-        "|---|---|---|---|---|---|---|",
+        f"Planned for the whole paper profile: {sum(planned.per_key.values()):,} network-steps if every "
+        f"claim-variant trained alone, {planned.total(planned.per_key):,} with the shared experiments; {pending:,} "
+        "of them pending. "
+        + (f"Estimate of the pending part at the measured wall time per network-step of the current records "
+           f"(median {_ms(rates[len(rates) // 2])}, range {_ms(rates[0])} to {_ms(rates[-1])}; the families "
+           "whose steps are costlier, such as the wide circle networks with their kernel snapshots, exceed it): "
+           f"{pending * rates[len(rates) // 2] / 3600:.1f} h (range {pending * rates[0] / 3600:.1f} to "
+           f"{pending * rates[-1] / 3600:.1f} h)." if rates else ""),
+        "",
+        "| claim-variant | expected | verdict | seeds | wall (min) | network-steps | planned | state |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         if row.record is None:
-            lines.append(f"| `{row.key}` | | | | | | pending (not run yet) |")
+            lines.append(f"| `{row.key}` | | | | | | {planned.per_key[row.key]:,} | pending (not run yet) |")
             continue
         verdict = row.record["verdict"]
         state = {"current": "current", "listed": f"pending (stale: {row.reason})",
                  "stale": f"pending (stale, not listed: {row.reason})"}[row.state]
         steps = row.record.get("network_steps")
+        counted = "n/a" if steps is None else f"{steps:,}"
+        for entry in row.record.get("experiments", []):
+            counted += f" (shared run {entry['hash']}: {entry['network_steps']:,} in {entry['wall_s'] / 60:.1f} min)"
         lines.append(f"| `{row.key}` | {verdict['expected']} | {verdict['verdict']} | {len(row.record['seeds'])} | "
-                     f"{float(row.record['wall_s']) / 60:.1f} | {'n/a' if steps is None else f'{steps:,}'} | {state} |")
+                     f"{float(row.record['wall_s']) / 60:.1f} | {counted} | {planned.per_key[row.key]:,} | {state} |")
     return "\n".join(lines) + "\n"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.2g} ms"
 
 
 def main(argv: list[str] | None = None) -> int:
