@@ -1,6 +1,8 @@
 """Scale-out of the paper profile, from the measured task times of the reference run (`reference/paper`).
 
-Each committed record gives a claim-variant's wall time T and its seed count S. Two task models:
+Each committed record gives a claim-variant's wall time T and its seed count S, and each shared experiment
+(`fpcheck.reports.stage`, listed in its consumers' records) is a task of its own with its wall time and the
+seeds of its batch. Two task models:
 
 - `before` (a task is one claim-variant with all its seeds): tasks of time T;
 - `after` (seed batches of one seed, `Setup.seed_batch = 1`): S tasks of time T / S each (the ensemble
@@ -22,6 +24,7 @@ import heapq
 from pathlib import Path
 
 from fpcheck.reports import reference
+from fpcheck.reports.task import batches_of
 
 WORKERS = (1, 2, 8, 32)
 ROOT = Path(__file__).resolve().parents[1] / "reference" / "paper"
@@ -40,9 +43,12 @@ def scale_out_benchmark(quick: bool = False) -> dict[str, float]:
     rows = [row for row in entries if row.state == "current" and row.record is not None]
     if not rows:
         return {"scale_out_coverage": 0.0}
-    before = [float(row.record["wall_s"]) for row in rows]
-    after = [float(row.record["wall_s"]) / len(row.record["seeds"]) for row in rows
-             for _ in row.record["seeds"]]
+    tasks = [(float(row.record["wall_s"]), len(row.record["seeds"])) for row in rows]
+    shared = {entry["hash"]: (float(entry["wall_s"]), len(batches_of(row.record)[entry["batch"]]["seeds"]))
+              for row in rows for entry in row.record.get("experiments", [])}
+    tasks += list(shared.values())  # a shared experiment is a task of its own, counted once
+    before = [wall for wall, _ in tasks]
+    after = [wall / seeds for wall, seeds in tasks for _ in range(seeds)]
     total = sum(before)
     figures = {"scale_out_coverage": len(rows) / len(entries)}
     for name, times in (("before", before), ("after", after)):

@@ -395,7 +395,8 @@ class RunStore:
         if not os.path.lexists(path):
             return None
         result, record = read_result(path, stage.experiment.result, stage.experiment.name, stage.hash, stage.seeds)
-        problem = _shared_problem(record, {**SHARED_TYPES, "worker": str, "seeds": list}, "its stage record")
+        problem = _shared_problem(record, {**SHARED_TYPES, "worker": str, "seeds": list, "error": type(None)},
+                                  "its stage record")
         if problem is not None:
             raise RunDirError(f"{path} is corrupt ({problem}); move it away or choose another --out")
         return StageOutput(result, record)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,15 +60,28 @@ class Stage:
 
 @dataclass(frozen=True)
 class StageOutput:
-    """A stage's result and its record: experiment, hash, seeds, consumers, wall time, network-steps, worker."""
+    """A stage's result and its record: experiment, hash, seeds, consumers, wall time, network-steps, worker,
+    and the error and traceback (None, or why the experiment raised: then there is no result, nothing is
+    kept on disk, and every consumer is inconclusive with that reason, as a claim whose experiment raised)."""
 
-    result: Result
+    result: Result | None
     record: dict[str, Any]
 
     def summary(self) -> dict[str, Any]:
         """What a task that used the result records of it."""
         keys = ("experiment", "hash", "consumers", "wall_s", "network_steps")
         return {key: self.record[key] for key in keys}
+
+    def shared_result(self) -> Result:
+        """The result, or StageFailed with the experiment's error."""
+        if self.result is None:
+            raise StageFailed(f"the shared experiment {self.record['experiment']} {self.record['hash']} raised: "
+                              f"{self.record['error']}")
+        return self.result
+
+
+class StageFailed(RuntimeError):
+    """The shared experiment of a task raised (its consumers are inconclusive with the reason)."""
 
 
 def plan_stages(tasks: Sequence[Task]) -> dict[str, Stage]:
@@ -94,11 +108,16 @@ def plan_stages(tasks: Sequence[Task]) -> dict[str, Stage]:
 def run_stage(stage: Stage, worker: str = "in-process") -> StageOutput:
     """Run the stage's experiment under its thread count and device, timed and its network-steps counted."""
     started, steps_before = time.perf_counter(), runtime.network_steps()
+    result, error, failure = None, None, None
     with runtime.fixed_threads(stage.threads), runtime.on_device(stage.device):
-        result = stage.experiment.run(stage.setup, stage.seeds)
+        try:
+            result = stage.experiment.run(stage.setup, stage.seeds)
+        except Exception as raised:  # as for a claim's own experiment: its consumers are inconclusive, the run goes on
+            error, failure = f"{type(raised).__name__}: {raised}", traceback.format_exc()
     record = {"experiment": stage.experiment.name, "hash": stage.hash, "seeds": list(stage.seeds),
               "consumers": list(stage.consumers), "wall_s": time.perf_counter() - started,
-              "network_steps": runtime.network_steps() - steps_before, "worker": worker}
+              "network_steps": runtime.network_steps() - steps_before, "worker": worker, "error": error,
+              "traceback": failure}
     return StageOutput(result, record)
 
 

@@ -136,7 +136,7 @@ def run_task(task: Task, shared: StageOutput | None = None) -> dict[str, Any]:
     result the task uses (`fpcheck.reports.stage`): the task then trains nothing of it, and says so."""
     claim = claims()[task.claim_id]
     record = measure_batch(claim, task, task.batch_seeds, lambda: claim.experiment.run(
-        task.setup, task.batch_seeds, shared.result if shared is not None else None))
+        task.setup, task.batch_seeds, shared.shared_result() if shared is not None else None))
     record["experiment"] = shared.summary() if shared is not None else None
     return record
 

@@ -87,7 +87,8 @@ def verify(
             address = runner.address
             for item, output in runner.run(assembly.pending, stages, stored):
                 if isinstance(item, Stage):  # a shared experiment, kept before any task that used it
-                    store.save_experiment(item, output)
+                    if output.result is not None:  # one that raised is not kept: a rerun tries again
+                        store.save_experiment(item, output)
                     experiments[item.hash] = {**output.record, "reused": False}
                     bar.set_postfix_str(item.name)
                     continue

@@ -204,3 +204,20 @@ def test_a_continuation_is_declared_on_a_root_whose_setup_it_holds():
     wrong = _sine_fit_result((0, 1), np.random.default_rng(1))
     with pytest.raises(TypeError, match="not a SineFitResult of seeds \\(0,\\)"):
         SINE_FIT.run(SineFit(seeds=1), (0,), shared=wrong)
+
+
+def test_a_shared_experiment_that_raises_makes_its_consumers_inconclusive_and_is_not_kept(tmp_path, config,
+                                                                                          monkeypatch):
+    import fpcheck.empirics.grid_training
+
+    def broken(setup, seeds):
+        raise FloatingPointError("the loss went to NaN at step 3")
+
+    monkeypatch.setattr(fpcheck.empirics.grid_training, "sine_fit", broken)
+    table = verify([FIG1, ROBUSTNESS], out=tmp_path, config=config, controls=False, progress=False)
+    assert list(table["verdict"]) == ["inconclusive", "inconclusive"]
+    assert all("the shared experiment sine-fit" in text and "FloatingPointError: the loss went to NaN at step 3"
+               in text for text in table["explanation"])
+    assert not list((tmp_path / "experiments").glob("*.npz"))  # a rerun tries again
+    (entry,) = json.loads((tmp_path / "provenance.json").read_text())["experiments"].values()
+    assert entry["error"].startswith("FloatingPointError") and "broken" in entry["traceback"]
