@@ -7,11 +7,11 @@ result's type and its fields' layout (an array by index, a tuple of layouts, a n
 value: number, string, bool or None), the stage's record (wall time, network-steps, consumers, worker)
 and the SHA-256 of every array's dtype, shape and bytes.
 
-`read_result` loads with `allow_pickle=False` and rebuilds the result only if the file is one: a regular
-file of at most `MAX_BYTES`, a readable npz, the expected format, experiment, hash and result type, every
-field of the dataclass present with the layout its type allows, the arrays' checksum matching and the
-result's seeds those of the stage. Anything else is `RunDirError` naming the problem (bad input: nothing
-is rewritten).
+`read_result` loads with `allow_pickle=False` and rebuilds the result only if the file is one (the run store
+first checks that it is a regular file of at most `MAX_BYTES`): a readable npz, the expected format, experiment,
+hash and result type, every field of the dataclass present with the layout its type allows, the arrays' checksum
+matching and the result's seeds those of the stage. Anything else is `RunDirError` naming the problem (bad
+input: nothing is rewritten).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import dataclasses
 import hashlib
 import io
 import json
-import os
-import stat
 import types
 import typing
 import zipfile
@@ -129,16 +127,9 @@ def _rebuild(kind: type[Result], fields: Any, arrays: Mapping[str, np.ndarray], 
 
 def read_result(path: Path, kind: type[Result], experiment: str, stage_hash: str,
                 seeds: tuple[int, ...]) -> tuple[Result, dict[str, Any]]:
-    """The result and the stage record kept in `path` (module doc), or RunDirError."""
+    """The result and the stage record kept in `path`, a regular file of at most MAX_BYTES (the run store checks
+    that first, `fpcheck.reports.run_store.regular_file`), or RunDirError (module doc)."""
     try:
-        info = os.stat(path)
-    except OSError as error:
-        raise RunDirError(f"{path} cannot be read: {error.strerror or error}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise RunDirError(f"{path} is not a regular file; move it away or choose another --out")
-    try:
-        if info.st_size > MAX_BYTES:
-            raise _Problem(f"larger than {MAX_BYTES >> 30} GiB")
         try:
             with np.load(path, allow_pickle=False) as stored:
                 arrays = {name: stored[name] for name in stored.files}

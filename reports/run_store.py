@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from fpcheck.errors import DiskFull, RunDirError
+from fpcheck.reports.experiment_file import MAX_BYTES as MAX_EXPERIMENT_BYTES
 from fpcheck.reports.experiment_file import read_result, result_bytes
 
 if TYPE_CHECKING:
@@ -147,16 +148,21 @@ def _depth(data: Any, limit: int) -> int:
     return deepest
 
 
-def read_json_file(path: Path, what: str) -> Any:
-    """JSON from a regular file of bounded size and nesting, or RunDirError naming the problem."""
+def regular_file(path: Path, limit: int, what: str) -> None:
+    """RunDirError unless `path` is a readable regular file of at most `limit` bytes."""
     try:
         info = os.stat(path)
     except OSError as error:
         raise RunDirError(f"{path} cannot be read: {error.strerror or error}") from None
     if not stat.S_ISREG(info.st_mode):
         raise RunDirError(f"{path} is not a regular file; move it away or choose another --out")
-    if info.st_size > MAX_JSON_BYTES:
-        raise RunDirError(f"{path} is larger than {MAX_JSON_BYTES >> 20} MiB; it is not a {what}")
+    if info.st_size > limit:
+        raise RunDirError(f"{path} is larger than {limit >> 20} MiB; it is not a {what}")
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    """JSON from a regular file of bounded size and nesting, or RunDirError naming the problem."""
+    regular_file(path, MAX_JSON_BYTES, what)
     try:
         with open(path, "rb") as stream:
             data = json.loads(stream.read(MAX_JSON_BYTES + 1).decode("utf-8"))
@@ -394,6 +400,7 @@ class RunStore:
         path = self.experiment_path(stage)
         if not os.path.lexists(path):
             return None
+        regular_file(path, MAX_EXPERIMENT_BYTES, "shared experiment")
         result, record = read_result(path, stage.experiment.result, stage.experiment.name, stage.hash, stage.seeds)
         problem = _shared_problem(record, {**SHARED_TYPES, "worker": str, "seeds": list, "error": type(None)},
                                   "its stage record")
