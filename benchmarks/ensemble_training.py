@@ -11,7 +11,8 @@ float32, the torch threads of the calling process (not changed here).
 - `training_gemm_fraction`: the ensemble's training FLOP rate (forward = 2 Σ_l d_in d_out per point
   per network, training = 3 × forward) over the float32 rate of a 2048 × 2048 torch matmul timed in
   the same run with the same threads. Target ≥ 0.75; `plain_loop_gemm_fraction` is the same for the
-  plain loop.
+  plain loop. `ensemble_product_share`, `ensemble_adam_share` and `ensemble_other_share` say where an
+  ensemble step's time goes (torch.profiler): what caps the fraction.
 
 Each timing is the best of several repeats, interleaved, so that a burst of load from other processes
 hits all of them alike; `--quick` trains fewer steps (same sizes). Snapshots are taken only at the
@@ -58,6 +59,25 @@ def gemm_gflops(repeats: int = 10) -> float:
     return 2.0 * GEMM_SIZE**3 / seconds / 1e9
 
 
+PRODUCTS = ("aten::bmm", "aten::baddbmm", "aten::mm", "aten::addmm")
+ADAM = ("aten::_fused_adam_",)
+
+
+def step_shares(run: Callable[[], object]) -> dict[str, float]:
+    """Where the ensemble's time goes (torch.profiler, self CPU time of `run`): the share in the batched matrix
+    products (`ensemble_product_share`), in the fused Adam update (`ensemble_adam_share`) and the rest."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as profiler:
+        run()
+    times = {event.key: event.self_cpu_time_total for event in profiler.key_averages()}
+    total = sum(times.values())
+    product = sum(times.get(name, 0.0) for name in PRODUCTS) / total
+    adam = sum(times.get(name, 0.0) for name in ADAM) / total
+    return {"ensemble_product_share": product, "ensemble_adam_share": adam,
+            "ensemble_other_share": 1.0 - product - adam}
+
+
 def ensemble_benchmark(quick: bool = False) -> dict[str, float]:
     """Ensemble vs plain loop and the ensemble's FLOP rate vs a big GEMM (module doc).
 
@@ -82,7 +102,10 @@ def ensemble_benchmark(quick: bool = False) -> dict[str, float]:
         loop_s = min(loop_s, _best_seconds(lambda: train_one_by_one(spec, SEEDS, inputs, labels, config), 1))
     network_steps = len(SEEDS) * steps
     flops = 3.0 * spec.forward_flops_per_point * POINTS * network_steps
+    shares = step_shares(lambda: train_ensemble(spec, SEEDS, inputs, labels, TrainingConfig(steps=5, lr=3e-4,
+                                                                                            progress=False)))
     return {
+        **shares,
         "ensemble_speedup": loop_s / ensemble_s,
         "training_gemm_fraction": flops / ensemble_s / 1e9 / gemm,
         "plain_loop_gemm_fraction": flops / loop_s / 1e9 / gemm,
