@@ -64,8 +64,9 @@ ADAM = ("aten::_fused_adam_",)
 
 
 def step_shares(run: Callable[[], object]) -> dict[str, float]:
-    """Where the ensemble's time goes (torch.profiler, self CPU time of `run`): the share in the batched matrix
-    products (`ensemble_product_share`), in the fused Adam update (`ensemble_adam_share`) and the rest."""
+    """Where the ensemble's time goes (torch.profiler, self CPU time of `run`, one training run of the benchmark's
+    steps, its initialisation and two snapshots included): the share in the batched matrix products
+    (`ensemble_product_share`), in the fused Adam update (`ensemble_adam_share`) and the rest."""
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU]) as profiler:
@@ -102,8 +103,7 @@ def ensemble_benchmark(quick: bool = False) -> dict[str, float]:
         loop_s = min(loop_s, _best_seconds(lambda: train_one_by_one(spec, SEEDS, inputs, labels, config), 1))
     network_steps = len(SEEDS) * steps
     flops = 3.0 * spec.forward_flops_per_point * POINTS * network_steps
-    shares = step_shares(lambda: train_ensemble(spec, SEEDS, inputs, labels, TrainingConfig(steps=5, lr=3e-4,
-                                                                                            progress=False)))
+    shares = step_shares(lambda: train_ensemble(spec, SEEDS, inputs, labels, config))
     return {
         **shares,
         "ensemble_speedup": loop_s / ensemble_s,

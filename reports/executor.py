@@ -63,6 +63,7 @@ class InProcess:
             stored: Mapping[str, StageOutput] | None = None) -> Iterator[Event]:
         stages = stages or {}
         kept = dict(stored or {})
+        del stored  # `kept` alone holds them, each until its last task has run
         left = Counter(stages[task.name].hash for task in tasks if task.name in stages)
         for task in tasks:
             stage = stages.get(task.name)
@@ -96,12 +97,14 @@ class DaskExecutor:
         shared: dict[str, Any] = {}
         futures: dict[Any, Task | Stage] = {}
         for stage in {stage.hash: stage for task in tasks if (stage := stages.get(task.name))}.values():
-            if stage.hash in stored:
-                shared[stage.hash] = self.client.scatter(stored[stage.hash])
+            if stage.hash in stored:  # on every worker: a worker that dies does not take it along
+                shared[stage.hash] = self.client.scatter(stored[stage.hash], broadcast=True)
             else:
                 shared[stage.hash] = self.client.submit(stage_on_worker, stage, key=f"fpcheck-stage-{stage.name}",
                                                         retries=TASK_RETRIES, pure=False)
                 futures[shared[stage.hash]] = stage
+        del stored
+        left = Counter(stages[task.name].hash for task in tasks if task.name in stages)
         for task in tasks:
             stage = stages.get(task.name)
             future = self.client.submit(run_on_worker, task, shared[stage.hash] if stage is not None else None,
@@ -110,7 +113,13 @@ class DaskExecutor:
             futures[future] = task
         try:
             for future in as_completed(futures):
-                yield futures[future], future.result()
+                item = futures.pop(future)
+                yield item, future.result()
+                if isinstance(item, Task) and item.name in stages:
+                    key = stages[item.name].hash
+                    left[key] -= 1
+                    if not left[key]:  # its last task is in: the cluster may forget the shared result
+                        del shared[key]
         except OSError as error:  # CommClosedError and the like: the scheduler went away
             resume = f"fpcheck verify ... --out {self.out}" if self.out is not None else "the same command"
             raise SchedulerError(f"lost the Dask scheduler at {self.address} ({type(error).__name__}); finished "

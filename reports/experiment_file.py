@@ -5,7 +5,7 @@ A shared experiment (`fpcheck.reports.stage`) is kept in the run directory as
 `meta` entry, a JSON string with: the format version, the experiment's name and the stage's hash, the
 result's type and its fields' layout (an array by index, a tuple of layouts, a nested result, or a plain
 value: number, string, bool or None), the stage's record (wall time, network-steps, consumers, worker)
-and the SHA-256 of every array's dtype, shape and bytes.
+and the SHA-256 of the layout, the record and every array's dtype, shape and bytes.
 
 `read_result` loads with `allow_pickle=False` and rebuilds the result only if the file is one (the run store
 first checks that it is a regular file of at most `MAX_BYTES`): a readable npz, the expected format, experiment,
@@ -52,8 +52,9 @@ def _encode(value: Any, arrays: list[np.ndarray]) -> Any:
     return {"value": value}
 
 
-def _checksum(arrays: Mapping[str, np.ndarray]) -> str:
-    digest = hashlib.sha256()
+def _checksum(arrays: Mapping[str, np.ndarray], layout: Any, record: Any) -> str:
+    """SHA-256 of the layout, the record and every array's name, dtype, shape and bytes."""
+    digest = hashlib.sha256(json.dumps([layout, record], sort_keys=True).encode())
     for name in sorted(arrays, key=lambda key: int(key[1:])):
         array = np.ascontiguousarray(arrays[name])
         digest.update(f"{name}:{array.dtype.str}:{array.shape};".encode())
@@ -67,7 +68,7 @@ def result_bytes(result: Result, experiment: str, stage_hash: str, record: Mappi
     layout = _encode(result, listed)
     arrays = {f"a{index}": array for index, array in enumerate(listed)}
     meta = {"format": FORMAT, "experiment": experiment, "hash": stage_hash, "layout": layout,
-            "record": dict(record), "checksum": _checksum(arrays)}
+            "record": dict(record), "checksum": _checksum(arrays, layout, dict(record))}
     buffer = io.BytesIO()
     np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
     return buffer.getvalue()
@@ -131,10 +132,15 @@ def read_result(path: Path, kind: type[Result], experiment: str, stage_hash: str
     that first, `fpcheck.reports.run_store.regular_file`), or RunDirError (module doc)."""
     try:
         try:
-            with np.load(path, allow_pickle=False) as stored:
+            stored = np.load(path, allow_pickle=False)
+            if not isinstance(stored, np.lib.npyio.NpzFile):  # a single .npy array under the .npz name
+                raise _Problem("not an npz file")
+            with stored:
                 arrays = {name: stored[name] for name in stored.files}
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
             raise _Problem(f"not a readable npz file: {type(error).__name__}") from None
+        if not all(isinstance(array, np.ndarray) for array in arrays.values()):  # a member that is not .npy
+            raise _Problem("it holds entries that are not arrays")
         meta_array = arrays.pop("meta", None)
         if meta_array is None or meta_array.shape != () or meta_array.dtype.kind != "U":
             raise _Problem("no meta entry")
@@ -149,10 +155,10 @@ def read_result(path: Path, kind: type[Result], experiment: str, stage_hash: str
                            f"{experiment!r} of hash {stage_hash!r}")
         if any(not (name.startswith("a") and name[1:].isdigit()) for name in arrays):
             raise _Problem("it holds entries that are not arrays of the result")
-        if meta.get("checksum") != _checksum(arrays):
-            raise _Problem("its arrays do not match their checksum")
         if not isinstance(meta.get("record"), dict):
             raise _Problem("no stage record")
+        if meta.get("checksum") != _checksum(arrays, meta.get("layout"), meta["record"]):
+            raise _Problem("its contents do not match their checksum")
         result = _decode(meta.get("layout"), kind, arrays, "the result")
         if tuple(result.seeds) != tuple(seeds):
             raise _Problem(f"it holds seeds {list(result.seeds)}, not {list(seeds)}")

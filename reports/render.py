@@ -206,10 +206,11 @@ def _shared_lines(entry: Mapping[str, Any]) -> list[str]:
         name = "The published setting" if published else f"Control `{text(record['variant'])}`"
         for shared in record.get("experiments", []):
             others = sorted({consumer.split(".batch-")[0] for consumer in shared["consumers"]} - {key})
+            origin = "read back from an earlier run in this directory" if shared.get("read_back") else "trained once"
             lines.append(f"- {name} trained nothing of its experiment (seeds of batch {shared['batch']}): it used the "
                          f"shared run `{text(shared['experiment'])}` `{text(shared['hash'])}` "
-                         f"({shared['network_steps']:,} network-steps, {shared['wall_s']:.1f} s), trained once and "
-                         f"also used by {text(', '.join(others))}.")
+                         f"({shared['network_steps']:,} network-steps, {shared['wall_s']:.1f} s, {origin})"
+                         + (f", as did {text(', '.join(others))}." if others else "."))
     return [*lines, ""] if lines else []
 
 

@@ -66,7 +66,7 @@ OPTIONAL_RECORD_TYPES: dict[str, type | tuple[type, ...]] = {"device": str, "bat
 """Fields of a claim record written since seed batches, --device, the network-step count and shared experiments
 (older records, reused, lack them)."""
 SHARED_TYPES: dict[str, type | tuple[type, ...]] = {
-    "experiment": str, "hash": str, "consumers": list, "wall_s": (int, float), "network_steps": int,
+    "experiment": str, "hash": str, "consumers": list, "wall_s": (int, float), "network_steps": int, "read_back": bool,
 }
 """What a task records of the shared experiment it used (`fpcheck.reports.stage.StageOutput.summary`)."""
 BATCH_ENTRY_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -392,9 +392,12 @@ class RunStore:
     def experiment_path(self, stage: Stage) -> Path:
         return self.root / "experiments" / f"{stage.name}.npz"
 
+    def has_experiment(self, stage: Stage) -> bool:
+        return os.path.lexists(self.experiment_path(stage))
+
     def finished_experiment(self, stage: Stage) -> StageOutput | None:
-        """The output of the shared experiment `stage` finished earlier, else None; a file that is not one is
-        bad input (`fpcheck.reports.experiment_file.read_result`)."""
+        """The output of the shared experiment `stage` finished earlier (as read back for this run's consumers),
+        else None; a file that is not one is bad input (`fpcheck.reports.experiment_file.read_result`)."""
         from fpcheck.reports.stage import StageOutput
 
         path = self.experiment_path(stage)
@@ -406,7 +409,7 @@ class RunStore:
                                   "its stage record")
         if problem is not None:
             raise RunDirError(f"{path} is corrupt ({problem}); move it away or choose another --out")
-        return StageOutput(result, record)
+        return StageOutput(result, record).read_back(stage)
 
     def save_experiment(self, stage: Stage, output: StageOutput) -> None:
         """Keep a finished shared experiment (`fpcheck.reports.experiment_file`)."""

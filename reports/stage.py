@@ -4,11 +4,14 @@ Two tasks of a run share an experiment when their experiments have the same root
 (`fpcheck.empirics.experiment.Experiment.root`: the experiment itself, or the one it continues, as the
 perturbation of trained sine fits continues the sine fit) and their setups reduce to the same setup of it
 (`Experiment.shared_setup`: the same fields, analysis choices and seed count aside), on the same batch of
-seeds, thread count and device. `plan_stages` gives every such group of two or more tasks one `Stage`:
-the root experiment on that setup and those seeds, a task of its own. `run_stage` runs it (timed, its
-network-steps counted) under the thread count and device its tasks fix, so its result is bit-identical to
-the one each task would have trained; each task then receives the result (`fpcheck.reports.task.run_task`)
-and trains nothing of it.
+seeds, thread count and device. `plan_stages` gives every such group of two or more planned tasks one
+`Stage`: the root experiment on that setup and those seeds, a task of its own, whose hash also holds the
+versions of the claims it serves (a claim whose numbers moved raises its version, which retrains the
+stage) and the result's fields. `share` keeps the stages that this run needs: those with two or more
+tasks still to run, or one and a kept result; its consumers are those tasks. `run_stage` runs it
+(timed, its network-steps counted) under the thread count and device its tasks fix, so its result is
+bit-identical to the one each task would have trained; each task then receives the result
+(`fpcheck.reports.task.run_task`) and trains nothing of it.
 
 The client keeps a finished stage in the run directory as `experiments/<experiment>-<hash>.npz`
 (`fpcheck.reports.experiment_file`, read back and checked on restart), since remote workers cannot read
@@ -19,11 +22,12 @@ record), and the report says which claim reused what.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,21 +40,24 @@ from fpcheck.reports.task import Task
 
 @dataclass(frozen=True)
 class Stage:
-    """One run of `experiment` (a root) on `setup` and `seeds`, shared by the tasks named `consumers`."""
+    """One run of `experiment` (a root) on `setup` and `seeds` for the claims `versions` (id, version) of the
+    run's plan, shared by the tasks named `consumers`."""
 
     experiment: Experiment
     setup: Setup
     seeds: tuple[int, ...]
     threads: int
     device: str
+    versions: tuple[tuple[str, int], ...]
     consumers: tuple[str, ...]
 
     @property
     def hash(self) -> str:
-        """A digest of everything that fixes the stage's numbers (not its consumers)."""
+        """A digest of everything that fixes the stage's numbers or the form of its result (not the consumers)."""
         fields = {"experiment": self.experiment.name, "setup_type": type(self.setup).__name__,
                   "setup": self.setup.experiment_data(), "seeds": list(self.seeds), "threads": self.threads,
-                  "device": self.device}
+                  "device": self.device, "claims": [list(pair) for pair in self.versions],
+                  "result": [spec.name for spec in dataclasses.fields(self.experiment.result)]}
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
     @property
@@ -69,8 +76,12 @@ class StageOutput:
 
     def summary(self) -> dict[str, Any]:
         """What a task that used the result records of it."""
-        keys = ("experiment", "hash", "consumers", "wall_s", "network_steps")
+        keys = ("experiment", "hash", "consumers", "wall_s", "network_steps", "read_back")
         return {key: self.record[key] for key in keys}
+
+    def read_back(self, stage: Stage) -> StageOutput:
+        """The output read back from the run directory, for `stage` of this run (its consumers)."""
+        return StageOutput(self.result, {**self.record, "consumers": list(stage.consumers), "read_back": True})
 
     def shared_result(self) -> Result:
         """The result, or StageFailed with the experiment's error."""
@@ -86,7 +97,7 @@ class StageFailed(RuntimeError):
 
 def plan_stages(tasks: Sequence[Task]) -> dict[str, Stage]:
     """The stage of every task that shares its experiment with another task of `tasks` (module doc), by task
-    name; a task that shares with none is absent (it runs its experiment itself)."""
+    name, its consumers all of them; a task that shares with none is absent (it runs its experiment itself)."""
     groups: dict[str, list[Task]] = {}
     reduced: dict[str, tuple[Experiment, Setup]] = {}
     for task in tasks:
@@ -99,10 +110,28 @@ def plan_stages(tasks: Sequence[Task]) -> dict[str, Stage]:
     for key, group in groups.items():
         if len(group) > 1:
             root, setup = reduced[key]
-            stage = Stage(root, setup, group[0].batch_seeds, group[0].threads, group[0].device,
+            versions = tuple(sorted({(task.claim_id, task.version) for task in group}))
+            stage = Stage(root, setup, group[0].batch_seeds, group[0].threads, group[0].device, versions,
                           tuple(task.name for task in group))
             stages.update({task.name: stage for task in group})
     return stages
+
+
+def share(stages: Mapping[str, Stage], pending: Sequence[Task], kept: Callable[[Stage], bool]) -> dict[str, Stage]:
+    """The planned stages this run uses, by task name, their consumers the pending tasks that use them: a stage
+    with two or more of them, or with one when `kept(stage)` (the run directory holds its result); a pending
+    task alone with a stage nobody kept runs its experiment itself."""
+    users: dict[str, list[Task]] = {}
+    for task in pending:
+        if task.name in stages:
+            users.setdefault(stages[task.name].hash, []).append(task)
+    chosen = {}
+    for group in users.values():
+        stage = stages[group[0].name]
+        if len(group) > 1 or kept(stage):
+            narrowed = dataclasses.replace(stage, consumers=tuple(task.name for task in group))
+            chosen.update({task.name: narrowed for task in group})
+    return chosen
 
 
 def run_stage(stage: Stage, worker: str = "in-process") -> StageOutput:
@@ -116,11 +145,6 @@ def run_stage(stage: Stage, worker: str = "in-process") -> StageOutput:
             error, failure = f"{type(raised).__name__}: {raised}", traceback.format_exc()
     record = {"experiment": stage.experiment.name, "hash": stage.hash, "seeds": list(stage.seeds),
               "consumers": list(stage.consumers), "wall_s": time.perf_counter() - started,
-              "network_steps": runtime.network_steps() - steps_before, "worker": worker, "error": error,
-              "traceback": failure}
+              "network_steps": runtime.network_steps() - steps_before, "worker": worker, "read_back": False,
+              "error": error, "traceback": failure}
     return StageOutput(result, record)
-
-
-def stages_needed(stages: Mapping[str, Stage], pending: Sequence[Task]) -> dict[str, Stage]:
-    """The stages that pending tasks use, by hash."""
-    return {stage.hash: stage for task in pending if (stage := stages.get(task.name)) is not None}

@@ -30,7 +30,7 @@ from fpcheck.reports.profiles import profile as get_profile
 from fpcheck.reports.provenance import git_state, machine, package_versions
 from fpcheck.reports.render import render_html, render_markdown, status
 from fpcheck.reports.run_store import RunStore
-from fpcheck.reports.stage import Stage, plan_stages, stages_needed
+from fpcheck.reports.stage import Stage, plan_stages, share
 from fpcheck.reports.task import Assembly, batches_of, plan
 
 DEFAULT_OUT = Path("fpcheck-report")
@@ -72,24 +72,25 @@ def verify(
              for task in plan(claim, profile, settings.torch_threads, seeds, setups.get(claim.id), controls, device)]
     with RunStore(out if out is not None else DEFAULT_OUT) as store:
         assembly = Assembly(tasks, store)  # finished claims and batches, read back and checked
-        stages = plan_stages(tasks)  # experiments shared by several tasks: trained once
-        needed = stages_needed(stages, assembly.pending)
-        stored = {key: output for key, stage in needed.items()
+        stages = share(plan_stages(tasks), assembly.pending, store.has_experiment)  # trained once for several tasks
+        stored = {stage.hash: output for stage in {stage.hash: stage for stage in stages.values()}.values()
                   if (output := store.finished_experiment(stage)) is not None}  # read back and checked
         store.remove_stale_temporaries()
         reused = assembly.reused
-        experiments = {key: {**output.record, "reused": True} for key, output in stored.items()}
+        experiments = {key: output.record for key, output in stored.items()}
         started = time.time()
         with _training_bars(progress), _external_claims(specs), executor(workers, scheduler, out) as runner, tqdm(
             total=len(tasks), initial=len(tasks) - len(assembly.pending), desc="fpcheck verify", unit="task",
             disable=not progress
         ) as bar:
             address = runner.address
-            for item, output in runner.run(assembly.pending, stages, stored):
+            events = runner.run(assembly.pending, stages, stored)
+            del stored  # the runner holds the results read back, until their last task has run
+            for item, output in events:
                 if isinstance(item, Stage):  # a shared experiment, kept before any task that used it
-                    if output.result is not None:  # one that raised is not kept: a rerun tries again
+                    if output.result is not None:  # one that raised is not kept (its tasks' records say why)
                         store.save_experiment(item, output)
-                    experiments[item.hash] = {**output.record, "reused": False}
+                    experiments[item.hash] = output.record
                     bar.set_postfix_str(item.name)
                     continue
                 assembly.add(item, output)  # the batch kept; its claim-variant's record once all are in

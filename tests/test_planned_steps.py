@@ -8,11 +8,13 @@ engine must make none. The committed reference records (`reference/paper`) are t
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from fpcheck.empirics import runtime
+from fpcheck.empirics.experiment import Result
 from fpcheck.reports import reference
 from fpcheck.reports.catalogue import claims
 
@@ -29,6 +31,7 @@ CASES = {
     "xu2019.image-coarse-to-fine": {"steps": 30, "seeds": 2},
     "xu2019.poisson-jacobi-dnn": {"dnn_steps": 60, "switch_step": 30, "eval_every": 10, "seeds": 2},
     "rahaman2019.weight-bound": {"train_steps": 30, "seeds": 2},
+    "rahaman2019.relu-decay-k2": {"train_steps": 30, "seeds": 2},
     "rahaman2019.regions-depth-width": {"train_steps": 10, "seeds": 2},
     "basri2019.harmonic-learning-time": {"widths": [64], "seeds": 2},
     "basri2020.nonuniform-density": {"width": 64, "seeds": 2},
@@ -39,13 +42,33 @@ CASES = {
 }
 
 
+def diverged(result: Result) -> list[int]:
+    """The diverged seeds of a result and of the results it is made of."""
+    found = list(getattr(result, "diverged", ()))
+    for spec in dataclasses.fields(result):
+        value = getattr(result, spec.name)
+        for part in value if isinstance(value, tuple) else (value,):
+            if isinstance(part, Result):
+                found += diverged(part)
+    return found
+
+
+def test_every_family_that_trains_through_the_engine_is_checked():
+    from fpcheck.empirics.setup import Setup
+
+    checked = {type(claims()[claim_id].setups["quick"]) for claim_id in CASES}
+    planning = {type(claim.setups["quick"]) for claim in claims().values()
+                if type(claim.setups["quick"]).planned_network_steps is not Setup.planned_network_steps}
+    assert planning <= checked, sorted(kind.__name__ for kind in planning - checked)
+
+
 @pytest.mark.parametrize("claim_id", sorted(CASES))
 def test_the_planned_network_steps_are_the_ones_the_engine_counts(claim_id):
     claim = claims()[claim_id]
     setup = claim.setups["quick"].override(CASES[claim_id])
     before = runtime.network_steps()
     result = claim.experiment.run(setup, tuple(range(setup.seeds)))
-    assert not getattr(result, "diverged", ()), "a diverged seed would stop early: choose another small setup"
+    assert not diverged(result), "a diverged seed would stop early: choose another small setup"
     assert runtime.network_steps() - before == setup.planned_network_steps()
 
 

@@ -10,6 +10,7 @@ the catalogue's pair; the tests run them at a small size through --config.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 from pathlib import Path
@@ -58,7 +59,8 @@ def test_the_paper_profile_trains_fig1s_networks_once_for_fig1_and_the_robustnes
     assert set(stages) == {FIG1, ROBUSTNESS}  # the controls change the networks: they share nothing
     stage = stages[FIG1]
     assert stage is stages[ROBUSTNESS] and stage.experiment is SINE_FIT and stage.consumers == (FIG1, ROBUSTNESS)
-    assert stage.setup == claims()[FIG1].setups["paper"]  # the robustness setup reduces to Fig. 1's
+    assert PERTURBED_SINE_FIT.base_setup(claims()[ROBUSTNESS].setups["paper"]) == claims()[FIG1].setups["paper"]
+    assert stage.versions == ((FIG1, claims()[FIG1].version), (ROBUSTNESS, claims()[ROBUSTNESS].version))
     quick = [task for claim in claims().values() for task in plan(claim, "quick", threads=2)]
     assert plan_stages(quick) == {}  # the quick sizes differ
 
@@ -74,7 +76,7 @@ def test_a_claim_that_reuses_an_experiment_trains_nothing_and_gets_the_numbers_o
     assert json.loads(used)[0]["consumers"] == [FIG1, ROBUSTNESS]
     assert len(list((tmp_path / "shared" / "experiments").glob("sine-fit-*.npz"))) == 1
     report = (tmp_path / "shared" / "report.md").read_text()
-    assert report.count("trained nothing of its experiment") == 2 and f"also used by {ROBUSTNESS}." in report
+    assert report.count("trained nothing of its experiment") == 2 and f"trained once), as did {ROBUSTNESS}." in report
 
     for claim_id in (FIG1, ROBUSTNESS):  # apart, each trains its own networks
         before = runtime.network_steps()
@@ -94,9 +96,31 @@ def test_a_rerun_reuses_the_stored_experiment_and_trains_nothing(tmp_path, confi
     verify([FIG1, ROBUSTNESS], out=tmp_path, config=config, controls=False, progress=False)
     assert runtime.network_steps() == before
     (entry,) = json.loads((tmp_path / "provenance.json").read_text())["experiments"].values()
-    assert entry["reused"] is True and entry["network_steps"] == SEEDS * STEPS
+    assert entry["read_back"] is True and entry["network_steps"] == SEEDS * STEPS
     assert {key: numbers(record) for key, record in records(tmp_path).items()} == {
         key: numbers(record) for key, record in first.items()}
+
+
+def test_a_claim_left_alone_reads_the_kept_experiment_back_or_without_it_trains_alone(tmp_path, config):
+    verify([FIG1, ROBUSTNESS], out=tmp_path, config=config, controls=False, progress=False)
+    first = records(tmp_path)
+    (tmp_path / "claims" / f"{ROBUSTNESS}.json").unlink()  # Fig. 1 is reused: robustness alone is to run
+    before = runtime.network_steps()
+    verify([FIG1, ROBUSTNESS], out=tmp_path, config=config, controls=False, progress=False)
+    assert runtime.network_steps() == before  # read back
+    again = records(tmp_path)[ROBUSTNESS]
+    assert again["experiments"][0]["consumers"] == [ROBUSTNESS] and again["experiments"][0]["read_back"] is True
+    assert numbers(again) == numbers(first[ROBUSTNESS])
+    assert "read back from an earlier run in this directory)." in (tmp_path / "report.md").read_text()
+    (tmp_path / "claims" / f"{ROBUSTNESS}.json").unlink()
+    for path in (tmp_path / "experiments").iterdir():
+        path.unlink()
+    verify([FIG1, ROBUSTNESS], out=tmp_path, config=config, controls=False, progress=False)
+    assert runtime.network_steps() - before == SEEDS * STEPS  # nothing kept, nobody to share with: trains alone
+    alone = records(tmp_path)[ROBUSTNESS]
+    assert alone["experiments"] == [] and alone["network_steps"] == SEEDS * STEPS
+    assert numbers(alone) == numbers(first[ROBUSTNESS])
+    assert not list((tmp_path / "experiments").iterdir())
 
 
 def test_on_a_local_cluster_the_reusing_claim_trains_nothing_and_the_numbers_are_those_in_process(tmp_path, config):
@@ -109,6 +133,15 @@ def test_on_a_local_cluster_the_reusing_claim_trains_nothing_and_the_numbers_are
     provenance = json.loads((tmp_path / "cluster" / "provenance.json").read_text())
     (entry,) = provenance["experiments"].values()
     assert entry["network_steps"] == SEEDS * STEPS and entry["worker"].startswith("tcp://127.0.0.1:")
+
+    for path in (tmp_path / "cluster" / "claims").iterdir():
+        path.unlink()  # recomputed on the cluster from the kept networks, scattered to its workers
+    verify([FIG1, ROBUSTNESS], out=tmp_path / "cluster", config=config, controls=False, progress=False, workers=2)
+    again = records(tmp_path / "cluster")
+    assert [again[key]["network_steps"] for key in (FIG1, ROBUSTNESS)] == [0, 0]
+    assert all(record["experiments"][0]["read_back"] for record in again.values())
+    assert {key: numbers(record) for key, record in again.items()} == {
+        key: numbers(record) for key, record in local.items()}
 
 
 def _rewrite(path: Path, change) -> None:
@@ -123,12 +156,27 @@ def _shift_an_array(arrays: dict) -> None:
     arrays["a3"] = arrays["a3"] + 1e-3
 
 
+def _npy_bytes() -> bytes:
+    """One .npy array (what np.save writes), not an npz archive."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros(3))
+    return buffer.getvalue()
+
+
+def _swap_two_arrays(arrays: dict) -> None:
+    meta = json.loads(str(arrays["meta"]))
+    fields = meta["layout"]["fields"]
+    fields["outputs"], fields["test_outputs"] = fields["test_outputs"], fields["outputs"]
+    arrays["meta"] = np.array(json.dumps(meta))
+
+
 def _drop_a_field_and_fix_the_checksum(arrays: dict) -> None:
     from fpcheck.reports.experiment_file import _checksum
 
     meta = json.loads(str(arrays["meta"]))
     del meta["layout"]["fields"]["loss"]
-    meta["checksum"] = _checksum({name: array for name, array in arrays.items() if name != "meta"})
+    meta["checksum"] = _checksum({name: array for name, array in arrays.items() if name != "meta"}, meta["layout"],
+                                 meta["record"])
     arrays["meta"] = np.array(json.dumps(meta))
 
 
@@ -138,6 +186,8 @@ def _add_an_object_array(arrays: dict) -> None:
 
 @pytest.mark.parametrize("tamper, message", [
     (lambda path: _rewrite(path, _shift_an_array), "do not match their checksum"),
+    (lambda path: _rewrite(path, _swap_two_arrays), "do not match their checksum"),
+    (lambda path: path.write_bytes(_npy_bytes()), "not an npz file"),
     (lambda path: _rewrite(path, _drop_a_field_and_fix_the_checksum), "does not hold the fields of SineFitResult"),
     (lambda path: _rewrite(path, _add_an_object_array), "not a readable npz file"),
     (lambda path: path.write_bytes(path.read_bytes()[:1000]), "not a readable npz file"),
@@ -220,6 +270,6 @@ def test_a_shared_experiment_that_raises_makes_its_consumers_inconclusive_and_is
     assert list(table["verdict"]) == ["inconclusive", "inconclusive"]
     assert all("the shared experiment sine-fit" in text and "FloatingPointError: the loss went to NaN at step 3"
                in text for text in table["explanation"])
-    assert not list((tmp_path / "experiments").glob("*.npz"))  # a rerun tries again
+    assert not list((tmp_path / "experiments").glob("*.npz"))  # not kept; the consumers' records say why
     (entry,) = json.loads((tmp_path / "provenance.json").read_text())["experiments"].values()
     assert entry["error"].startswith("FloatingPointError") and "broken" in entry["traceback"]
