@@ -72,14 +72,25 @@ class PlannedSteps:
     each trained once)."""
 
     per_key: dict[str, int]
+    family: dict[str, str]
+    """Each claim-variant's setup family (`Setup.family`)."""
     stages: tuple[tuple[frozenset[str], int], ...]
     """Each shared experiment: the keys of its consumers and its steps."""
 
+    def own(self, keys: Iterable[str]) -> dict[str, int]:
+        """The planned steps of each of the claim-variants `keys`, a shared experiment among them counted for the
+        first of its consumers (in catalogue order) only."""
+        wanted = set(keys)
+        chosen = [key for key in self.per_key if key in wanted]
+        out = {key: self.per_key[key] for key in chosen}
+        for consumers, steps in self.stages:
+            for key in [key for key in chosen if key in consumers][1:]:
+                out[key] -= steps
+        return out
+
     def total(self, keys: Iterable[str]) -> int:
         """The planned steps of the claim-variants `keys`, each shared experiment among them counted once."""
-        chosen = set(keys)
-        saved = sum(max(len(consumers & chosen) - 1, 0) * steps for consumers, steps in self.stages)
-        return sum(self.per_key[key] for key in chosen) - saved
+        return sum(self.own(keys).values())
 
 
 def planned_steps() -> PlannedSteps:
@@ -89,9 +100,10 @@ def planned_steps() -> PlannedSteps:
         per_key[task.key] = per_key.get(task.key, 0) + task.setup.override(
             {"seeds": len(task.batch_seeds)}).planned_network_steps()
     stages = {stage.hash: stage for stage in plan_stages(tasks).values()}
-    return PlannedSteps(per_key, tuple((frozenset(name.split(".batch-")[0] for name in stage.consumers),
-                                        stage.setup.override({"seeds": len(stage.seeds)}).planned_network_steps())
-                                       for stage in stages.values()))
+    shared = tuple((frozenset(name.split(".batch-")[0] for name in stage.consumers),
+                    stage.setup.override({"seeds": len(stage.seeds)}).planned_network_steps())
+                   for stage in stages.values())
+    return PlannedSteps(per_key, {task.key: task.setup.family for task in tasks}, shared)
 
 
 def listed_stale(root: Path) -> dict[str, str]:
@@ -187,9 +199,8 @@ def render_readme(root: Path = DEFAULT) -> str:
     shared = {entry["hash"]: entry for row in done for entry in row.record.get("experiments", [])}
     wall = sum(float(row.record["wall_s"]) for row in done) + sum(float(entry["wall_s"]) for entry in shared.values())
     planned = planned_steps()
-    pending = planned.total(row.key for row in rows if row.state != "current")
-    rates = sorted(float(row.record["wall_s"]) / row.record["network_steps"] for row in done
-                   if row.record.get("network_steps"))
+    pending = planned.own(row.key for row in rows if row.state != "current")
+    hours, sources = estimate(done, planned, pending)
     lines = [
         "# The reference paper run",
         "",
@@ -217,13 +228,11 @@ def render_readme(root: Path = DEFAULT) -> str:
         "time are counted once in the totals.",
         "",
         f"Planned for the whole paper profile: {sum(planned.per_key.values()):,} network-steps if every "
-        f"claim-variant trained alone, {planned.total(planned.per_key):,} with the shared experiments; {pending:,} "
-        "of them pending. "
-        + (f"Estimate of the pending part at the measured wall time per network-step of the current records "
-           f"(median {_ms(rates[len(rates) // 2])}, range {_ms(rates[0])} to {_ms(rates[-1])}; the families "
-           "whose steps are costlier, such as the wide circle networks with their kernel snapshots, exceed it): "
-           f"{pending * rates[len(rates) // 2] / 3600:.1f} h (range {pending * rates[0] / 3600:.1f} to "
-           f"{pending * rates[-1] / 3600:.1f} h)." if rates else ""),
+        f"claim-variant trained alone, {planned.total(planned.per_key):,} with the shared experiments; "
+        f"{sum(pending.values()):,} of them pending. Estimate of the pending part, each claim-variant's planned steps "
+        "at the measured wall time per network-step of a current record of the same claim, else of the same setup "
+        f"family, else the median of all ({sources['claim']:,}, {sources['family']:,} and {sources['median']:,} of "
+        f"the pending steps): {hours:.1f} h (the claim-variants that train nothing through the engine are left out).",
         "",
         "| claim-variant | expected | verdict | seeds | wall (min) | network-steps | planned | state |",
         "|---|---|---|---|---|---|---|---|",
@@ -244,8 +253,21 @@ def render_readme(root: Path = DEFAULT) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.2g} ms"
+def estimate(done: list[Entry], planned: PlannedSteps, pending: dict[str, int]) -> tuple[float, dict[str, int]]:
+    """Hours for the `pending` steps (module doc of `render_readme`) and how many steps each source of rate priced."""
+    rates = {row.key: float(row.record["wall_s"]) / row.record["network_steps"] for row in done
+             if row.record.get("network_steps")}
+    by_claim = {row.claim: rates[row.key] for row in done if row.key in rates}
+    by_family = {planned.family[row.key]: rates[row.key] for row in done if row.key in rates}
+    median = sorted(rates.values())[len(rates) // 2] if rates else 0.0
+    seconds, sources = 0.0, {"claim": 0, "family": 0, "median": 0}
+    for key, steps in pending.items():
+        claim = key.split("@")[0]
+        source = "claim" if claim in by_claim else "family" if planned.family[key] in by_family else "median"
+        rate = {"claim": by_claim.get(claim), "family": by_family.get(planned.family[key]), "median": median}[source]
+        seconds += steps * rate
+        sources[source] += steps
+    return seconds / 3600, sources
 
 
 def main(argv: list[str] | None = None) -> int:
