@@ -230,9 +230,10 @@ def render_readme(root: Path = DEFAULT) -> str:
         f"Planned for the whole paper profile: {sum(planned.per_key.values()):,} network-steps if every "
         f"claim-variant trained alone, {planned.total(planned.per_key):,} with the shared experiments; "
         f"{sum(pending.values()):,} of them pending. Estimate of the pending part, each claim-variant's planned steps "
-        "at the measured wall time per network-step of a current record of the same claim, else of the same setup "
-        f"family, else the median of all ({sources['claim']:,}, {sources['family']:,} and {sources['median']:,} of "
-        f"the pending steps): {hours:.1f} h (the claim-variants that train nothing through the engine are left out).",
+        "at the measured wall time per network-step of a current record of the same claim (a shared run's time "
+        f"included), else the median of its setup family's, else the median of all ({sources['claim']:,}, "
+        f"{sources['family']:,} and {sources['median']:,} of the pending steps): {hours:.1f} h (the claim-variants "
+        "that train nothing through the engine are left out).",
         "",
         "| claim-variant | expected | verdict | seeds | wall (min) | network-steps | planned | state |",
         "|---|---|---|---|---|---|---|---|",
@@ -253,13 +254,24 @@ def render_readme(root: Path = DEFAULT) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
 def estimate(done: list[Entry], planned: PlannedSteps, pending: dict[str, int]) -> tuple[float, dict[str, int]]:
     """Hours for the `pending` steps (module doc of `render_readme`) and how many steps each source of rate priced."""
-    rates = {row.key: float(row.record["wall_s"]) / row.record["network_steps"] for row in done
-             if row.record.get("network_steps")}
+    rates = {}
+    for row in done:  # a record that used a shared run: its own time and the shared run's, over the latter's steps
+        shared = row.record.get("experiments", [])
+        steps = (row.record.get("network_steps") or 0) + sum(entry["network_steps"] for entry in shared)
+        if steps:
+            rates[row.key] = (float(row.record["wall_s"]) + sum(float(entry["wall_s"]) for entry in shared)) / steps
     by_claim = {row.claim: rates[row.key] for row in done if row.key in rates}
-    by_family = {planned.family[row.key]: rates[row.key] for row in done if row.key in rates}
-    median = sorted(rates.values())[len(rates) // 2] if rates else 0.0
+    families: dict[str, list[float]] = {}
+    for key, rate in rates.items():
+        families.setdefault(planned.family[key], []).append(rate)
+    by_family = {family: _median(values) for family, values in families.items()}
+    median = _median(list(rates.values())) if rates else 0.0
     seconds, sources = 0.0, {"claim": 0, "family": 0, "median": 0}
     for key, steps in pending.items():
         claim = key.split("@")[0]
