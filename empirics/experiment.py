@@ -91,7 +91,7 @@ class Experiment:
         if self.builds_on is None:
             return setup
         base = self.builds_on.setup
-        return base(**{spec.name: getattr(setup, spec.name) for spec in dataclasses.fields(base)})
+        return base(**{name: getattr(setup, name) for name in base.field_names()})
 
     def shared_setup(self, setup: Setup) -> tuple[str, str, dict[str, Any]]:
         """What fixes the root's numbers for `setup`: the root's name, its setup type and the experiment data

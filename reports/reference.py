@@ -35,7 +35,7 @@ from fpcheck.reports.catalogue import BUILT_IN, claims
 from fpcheck.reports.profiles import PROFILES
 from fpcheck.reports.run_store import atomic_write, json_text, read_json_file, record_problem
 from fpcheck.reports.stage import plan_stages
-from fpcheck.reports.task import Task, plan
+from fpcheck.reports.task import Task, name_key, plan
 
 DEFAULT = Path("reference/paper")
 PROFILE = "paper"
@@ -100,7 +100,7 @@ def planned_steps() -> PlannedSteps:
         per_key[task.key] = per_key.get(task.key, 0) + task.setup.override(
             {"seeds": len(task.batch_seeds)}).planned_network_steps()
     stages = {stage.hash: stage for stage in plan_stages(tasks).values()}
-    shared = tuple((frozenset(name.split(".batch-")[0] for name in stage.consumers),
+    shared = tuple((frozenset(name_key(name) for name in stage.consumers),
                     stage.setup.override({"seeds": len(stage.seeds)}).planned_network_steps())
                    for stage in stages.values())
     return PlannedSteps(per_key, {task.key: task.setup.family for task in tasks}, shared)

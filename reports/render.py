@@ -24,6 +24,7 @@ from typing import Any
 import markdown
 
 from fpcheck.reports.claim import Claim
+from fpcheck.reports.task import name_key, variant_key
 
 STATUS_COLOURS = {"as expected": "#d8f0d8", "differs": "#f6d0d0", "inconclusive": "#f8e8c0",
                   "undiscriminating": "#f0d8f0", "undiscriminating (known)": "#f0d8f0"}
@@ -185,7 +186,7 @@ def _section(entry: Mapping[str, Any], inline_figures: bool) -> list[str]:
     lines += _seed_table(verdict)
     for figure_record in (record, *entry["controls"]):
         for number_, png in enumerate(figure_record["figures"], start=1):
-            key = claim.id if figure_record["variant"] == "published" else f"{claim.id}@{figure_record['variant']}"
+            key = variant_key(claim.id, figure_record["variant"])
             inline = inline_figures and _BASE64.match(png)
             source = f"data:image/png;base64,{png}" if inline else f"figures/{key}-{number_}.png"
             lines += [f"![{text(key)} figure {number_}]({source})", ""]
@@ -201,11 +202,10 @@ def _shared_lines(entry: Mapping[str, Any]) -> list[str]:
     """Which setting of the claim reused which shared experiment (`fpcheck.reports.stage`), with whom."""
     lines = []
     for record in (entry["record"], *entry["controls"]):
-        published = record["variant"] == "published"
-        key = record["claim"] if published else f"{record['claim']}@{record['variant']}"
-        name = "The published setting" if published else f"Control `{text(record['variant'])}`"
+        key = variant_key(record["claim"], record["variant"])
+        name = "The published setting" if key == record["claim"] else f"Control `{text(record['variant'])}`"
         for shared in record.get("experiments", []):
-            others = sorted({consumer.split(".batch-")[0] for consumer in shared["consumers"]} - {key})
+            others = sorted({name_key(consumer) for consumer in shared["consumers"]} - {key})
             origin = "read back from an earlier run in this directory" if shared.get("read_back") else "trained once"
             lines.append(f"- {name} trained nothing of its experiment (seeds of batch {shared['batch']}): it used the "
                          f"shared run `{text(shared['experiment'])}` `{text(shared['hash'])}` "

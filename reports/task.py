@@ -48,6 +48,17 @@ if TYPE_CHECKING:
 
 FIGURE_DPI = 110
 ROW_COLUMNS = (*TIDY_COLUMNS, "origin")
+BATCH_SUFFIX = ".batch-"
+
+
+def variant_key(claim_id: str, variant: str) -> str:
+    """A claim-variant's name in a run directory: the claim id, then @control for a control."""
+    return claim_id if variant == PUBLISHED else f"{claim_id}@{variant}"
+
+
+def name_key(name: str) -> str:
+    """The claim-variant key of a task name (`Task.name`: the key, maybe with .batch-<index>)."""
+    return name.split(BATCH_SUFFIX)[0]
 
 
 @dataclass(frozen=True)
@@ -67,8 +78,8 @@ class Task:
 
     @property
     def key(self) -> str:
-        """The claim-variant's name in a run directory: the claim id, then @control for a control."""
-        return self.claim_id if self.variant == PUBLISHED else f"{self.claim_id}@{self.variant}"
+        """The claim-variant's name in a run directory (`variant_key`)."""
+        return variant_key(self.claim_id, self.variant)
 
     @property
     def batches(self) -> tuple[tuple[int, ...], ...]:
@@ -83,7 +94,7 @@ class Task:
     @property
     def name(self) -> str:
         """The task's name: the key, with .batch-<index> when the claim-variant has several batches."""
-        return self.key if len(self.batches) == 1 else f"{self.key}.batch-{self.batch}"
+        return self.key if len(self.batches) == 1 else f"{self.key}{BATCH_SUFFIX}{self.batch}"
 
     @property
     def config_hash(self) -> str:
